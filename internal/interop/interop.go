@@ -1,0 +1,78 @@
+// Package interop holds tests that drive real clients nobody here wrote (the
+// AWS CLI, boto3, moto_server, the AWS SDK for Go v2) against the emulator and
+// against kagi. This file has the helpers they share.
+//
+// Locally a test whose tool is missing skips with the reason. When
+// KAGI_INTEROP_REQUIRED=1 (CI sets it) a missing tool fails the test instead,
+// so a green CI run means every interop test really ran.
+package interop
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// RequiredEnv is the variable that turns a missing tool into a failure.
+const RequiredEnv = "KAGI_INTEROP_REQUIRED"
+
+// NeedTool returns the path of the named program, or skips (fails under
+// KAGI_INTEROP_REQUIRED=1) when it is not on PATH.
+func NeedTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, name+" is not on PATH")
+	}
+	return path
+}
+
+// Missing skips the test with why, or fails it when tools are required.
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(RequiredEnv) == "1" {
+		t.Fatalf("interop: %s (required because %s=1)", why, RequiredEnv)
+	}
+	t.Skipf("interop: %s (set %s=1 to make this a failure)", why, RequiredEnv)
+}
+
+// leakyPrefixes are variables of the machine running the tests that would
+// change what a client does: credentials, profiles, CA bundles, proxies.
+var leakyPrefixes = []string{"AWS_", "KAGI_", "BOTO_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"}
+
+// CleanEnv returns an environment for a child process: the caller's
+// environment without anything AWS-, proxy- or CA-related, HOME set to a
+// fresh temporary directory, and extra ("KEY=value") appended. The AWS config
+// and credentials files point into that HOME, so nothing of the real user's
+// ~/.aws is read.
+func CleanEnv(t testing.TB, extra ...string) []string {
+	t.Helper()
+	home := t.TempDir()
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "HOME" || leaky(name) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"HOME="+home,
+		"AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"NO_PROXY=127.0.0.1,localhost",
+	)
+	return append(env, extra...)
+}
+
+func leaky(name string) bool {
+	for _, p := range leakyPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
