@@ -1,0 +1,134 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Env is how loading and resolution see the environment: a lookup, so tests
+// pass a map (see MapEnv) and the CLI passes os.LookupEnv.
+type Env func(key string) (string, bool)
+
+// MapEnv is an Env backed by a map.
+func MapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+// get returns a non-empty variable: an empty AWS_PROFILE means unset to
+// every SDK, and so it does here.
+func (e Env) get(key string) string {
+	if e == nil {
+		return ""
+	}
+	v, _ := e(key)
+	return v
+}
+
+// Files are the two shared files, both parsed. Either may be empty.
+type Files struct{ Config, Credentials *File }
+
+const (
+	defaultConfigPath      = "~/.aws/config"
+	defaultCredentialsPath = "~/.aws/credentials"
+)
+
+// Paths returns the config and credentials file paths as the user would
+// write them: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else
+// ~/.aws/config and ~/.aws/credentials.
+func Paths(env Env) (configPath, credentialsPath string) {
+	configPath, credentialsPath = env.get("AWS_CONFIG_FILE"), env.get("AWS_SHARED_CREDENTIALS_FILE")
+	if configPath == "" {
+		configPath = defaultConfigPath
+	}
+	if credentialsPath == "" {
+		credentialsPath = defaultCredentialsPath
+	}
+	return configPath, credentialsPath
+}
+
+// ExpandPath replaces a leading "~" or "~/" with HOME. It fails when the path
+// needs HOME and HOME is not set.
+func ExpandPath(env Env, path string) (string, error) {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path, nil
+	}
+	home := env.get("HOME")
+	if home == "" {
+		return "", fmt.Errorf("cannot expand %q: HOME is not set", path)
+	}
+	return filepath.Join(home, path[1:]), nil
+}
+
+// Load reads and parses the config and credentials files named by env. A
+// file that does not exist is empty, as it is to the AWS CLI (CI runners
+// often have neither); one that cannot be read, or is a directory, is an
+// error naming it. With HOME unset, the default paths are treated as
+// missing so that environment-only use works in bare containers.
+func Load(env Env) (*Files, error) {
+	cp, crp := Paths(env)
+	cfg, err := loadFile(env, cp, ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := loadFile(env, crp, CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	return &Files{Config: cfg, Credentials: creds}, nil
+}
+
+func loadFile(env Env, path string, kind FileKind) (*File, error) {
+	empty := &File{Path: path, Kind: kind, index: map[sectionID]*Section{}}
+	real, err := ExpandPath(env, path)
+	if err != nil {
+		if path == defaultConfigPath || path == defaultCredentialsPath {
+			return empty, nil
+		}
+		return nil, err
+	}
+	data, err := os.ReadFile(real)
+	if errors.Is(err, fs.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return Parse(path, kind, data)
+}
+
+// ProfileNames returns every profile in either file, sorted: the union, so
+// a profile that only has keys in the credentials file is listed too.
+func (fs *Files) ProfileNames() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range []*File{fs.Config, fs.Credentials} {
+		if f == nil {
+			continue
+		}
+		for _, s := range f.Sections {
+			if s.Kind == ProfileSection && !seen[s.Name] {
+				seen[s.Name] = true
+				names = append(names, s.Name)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// HasProfile reports whether name is a profile in either file.
+func (fs *Files) HasProfile(name string) bool {
+	return fs.Config.Profile(name) != nil || fs.Credentials.Profile(name) != nil
+}
