@@ -1,0 +1,125 @@
+package awsemu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// serveControl answers the control endpoints:
+//
+//	GET  /_emu/stats                    {"Action": count, ...}
+//	GET  /_emu/requests                 the request log, a JSON array of Request
+//	GET  /_emu/totp?serial=ARN[&fresh=1] the current (or a not yet used) code, text
+//	GET  /_emu/faults                   the faults in force, JSON
+//	POST /_emu/faults                   replace them with the JSON body (Faults)
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_emu/stats" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.Stats())
+	case r.URL.Path == "/_emu/requests" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.Requests())
+	case r.URL.Path == "/_emu/totp" && r.Method == http.MethodGet:
+		serial := r.URL.Query().Get("serial")
+		totp := s.TOTP
+		if r.URL.Query().Get("fresh") == "1" {
+			totp = s.FreshTOTP
+		}
+		code, err := totp(serial)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, code)
+	case r.URL.Path == "/_emu/faults" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.Faults())
+	case r.URL.Path == "/_emu/faults" && r.Method == http.MethodPost:
+		var f Faults
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.SetFaults(f); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Faults())
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// Start serves the emulator on addr, which must be a loopback address
+// ("127.0.0.1:0" when empty; port 0 picks a free one), until stop is called
+// or ctx ends. It returns the base URL, such as http://127.0.0.1:41234.
+// stop waits for the server to finish and may be called more than once.
+func (s *Server) Start(ctx context.Context, addr string) (url string, stop func(), err error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if err := checkLoopback(addr); err != nil {
+		return "", nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln) // returns ErrServerClosed after Shutdown
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if srv.Shutdown(sctx) != nil {
+				_ = srv.Close()
+			}
+			<-done
+		})
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+		case <-done:
+		}
+	}()
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// checkLoopback refuses an address that is not on a loopback interface:
+// the emulator accepts made-up keys and must not be reachable from outside.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("address %q is not a loopback address", addr)
+}

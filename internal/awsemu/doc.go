@@ -1,0 +1,32 @@
+// Package awsemu is a local stand-in for AWS STS and IAM, an independent
+// test oracle for kagi: a loopback HTTP server that speaks the real query
+// APIs (form-encoded POST, Action and Version, XML answers and ErrorResponse
+// bodies in the services' own shapes and HTTP statuses), so that the AWS SDK
+// for Go v2, botocore (the AWS CLI) and boto3 use it as they would AWS.
+//
+// What it checks, as AWS does:
+//   - SigV4 on every signed request, recomputed with the AWS SDK for Go v2's
+//     signer over exactly the headers the client signed: unknown keys,
+//     wrong secrets, a clock more than five minutes off, a service scope that
+//     does not match the action, expired temporary credentials and missing
+//     or wrong session tokens are refused with STS's codes;
+//   - MFA codes (RFC 6238 TOTP, one step of tolerance, each code good once);
+//   - role trust: principals, aws:MultiFactorAuthPresent (kept through role
+//     chaining), sts:ExternalId, sts:RoleSessionName including
+//     ${aws:username}, session durations and the one-hour role-chaining cap;
+//   - web identity tokens: RS256 JWTs verified with the standard library
+//     against the world's OIDC issuers (signature, iss, aud, exp, nbf, sub).
+//
+// What it does not model: IAM policies (any principal may call any action
+// on its own account; only trust policies decide AssumeRole), session
+// policies and tags (accepted, ignored), SigV4A and presigned (query-string)
+// requests, regions (any region in the scope is accepted), MFA for role
+// sessions created by AssumeRoleWithWebIdentity, and persistence: all state
+// is in memory and lost when the server stops.
+//
+// It shares no code with kagi's credential logic and no product package may
+// import it; only the AWS SDK is common to both. Faults (latency,
+// throttling, HTTP 500s, short credential lifetimes) can be set in the world
+// file or at run time, and counters, a request log and the current TOTP code
+// of each device are exposed for tests, in Go and under /_emu/.
+package awsemu
