@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kagi-cli/kagi/internal/awsemu"
+)
+
+// emuKey is where a script keeps its emulator (testscript Values are per script).
+type emuKey struct{}
+
+// emuSlot holds the emulator a script started, if any.
+type emuSlot struct{ srv *awsemu.Server }
+
+// cmdAWSEmu drives the script's own in-process emulator:
+//
+//	awsemu start world.json       start it; sets AWS_ENDPOINT_URL and AWSEMU_URL
+//	awsemu totp SERIAL VAR        set $VAR to a TOTP code of the device not used yet
+//	awsemu stats                  print the per-action counters as JSON
+//	awsemu faults '{"error_rate":1}'  replace the fault settings
+func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: awsemu start|totp|stats|faults ...")
+	}
+	slot, _ := ts.Value(emuKey{}).(*emuSlot)
+	if slot == nil {
+		ts.Fatalf("awsemu: harness not set up")
+	}
+	if args[0] != "start" && slot.srv == nil {
+		ts.Fatalf("awsemu %s: no emulator; run 'awsemu start WORLD' first", args[0])
+	}
+	switch args[0] {
+	case "start":
+		if len(args) != 2 || slot.srv != nil {
+			ts.Fatalf("usage: awsemu start WORLD (once per script)")
+		}
+		world, err := awsemu.LoadWorld(ts.MkAbs(args[1]))
+		ts.Check(err)
+		srv := awsemu.New(world)
+		url, stop, err := srv.Start(context.Background(), "127.0.0.1:0")
+		ts.Check(err)
+		ts.Defer(stop)
+		slot.srv = srv
+		ts.Setenv("AWS_ENDPOINT_URL", url)
+		ts.Setenv("AWSEMU_URL", url)
+	case "totp":
+		if len(args) != 3 {
+			ts.Fatalf("usage: awsemu totp SERIAL VAR")
+		}
+		code, err := slot.srv.FreshTOTP(args[1])
+		ts.Check(err)
+		ts.Setenv(args[2], code)
+	case "stats":
+		out, err := json.Marshal(slot.srv.Stats()) // map keys come out sorted
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "%s\n", out)
+	case "faults":
+		if len(args) != 2 {
+			ts.Fatalf("usage: awsemu faults JSON")
+		}
+		var f awsemu.Faults
+		ts.Check(json.Unmarshal([]byte(args[1]), &f))
+		ts.Check(slot.srv.SetFaults(f))
+	default:
+		ts.Fatalf("awsemu: unknown subcommand %q", args[0])
+	}
+}

@@ -1,0 +1,20 @@
+// Command kagi gets AWS temporary credentials through assume-role with MFA
+// and hands them to any tool. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kagi-cli/kagi/internal/cli"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cli.Main(ctx, os.Args[1:], cli.SystemIO())
+}

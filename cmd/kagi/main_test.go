@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary act as kagi itself: testscript installs it as
+// `kagi` on the scripts' PATH, so every script runs the real main.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"kagi": func() { os.Exit(run()) },
+	})
+}
+
+// TestScript runs testdata/script/*.txtar: the real main with an isolated
+// HOME and, where a script starts one, its own emulator.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup:               setupScript,
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"awsemu": cmdAWSEmu,
+			"exits":  cmdExits,
+		},
+	})
+}
+
+// setupScript gives each script a HOME of its own with an empty ~/.aws, and a
+// slot for the emulator the script may start with `awsemu start`.
+// testscript starts from an empty environment, so nothing of this machine's
+// AWS setup (keys, profiles, CA bundles) reaches kagi.
+func setupScript(env *testscript.Env) error {
+	home := filepath.Join(env.WorkDir, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+		return err
+	}
+	env.Setenv("HOME", home)
+	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	env.Values[emuKey{}] = &emuSlot{}
+	return nil
+}
+
+// cmdExits runs a program and checks its exit code:
+//
+//	exits 2 kagi list --bogus
+//
+// Its stdout and stderr can be checked afterwards as with exec.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %q is not an exit code", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}

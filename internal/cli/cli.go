@@ -1,0 +1,177 @@
+// Package cli is kagi's command line: one file per command, each turning
+// flags into an options struct and calling a run function. Only this package
+// knows about cobra, exit codes and hints.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/kagi-cli/kagi/internal/debug"
+)
+
+// Exit codes, as documented in every command's help.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// IO is everything a command reads from or writes to outside its arguments.
+// Tests build one by hand; SystemIO returns the real one.
+type IO struct {
+	In       io.Reader
+	Out      io.Writer
+	Err      io.Writer
+	OutIsTTY bool
+	// LookupEnv reads the environment (os.LookupEnv, or a map in tests).
+	LookupEnv func(string) (string, bool)
+	Now       func() time.Time
+}
+
+// SystemIO is the process's own standard streams and environment.
+func SystemIO() *IO {
+	return &IO{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		Err:       os.Stderr,
+		OutIsTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		LookupEnv: os.LookupEnv,
+		Now:       time.Now,
+	}
+}
+
+// Main runs kagi with args (without the program name) and returns the exit
+// code. It is the only place errors become exit codes and hint lines.
+func Main(ctx context.Context, args []string, io *IO) int {
+	app := &app{io: io}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	err := root.ExecuteContext(ctx)
+	return report(io.Err, err)
+}
+
+// app holds what every command shares: IO and the global flags.
+type app struct {
+	io    *IO
+	debug bool
+}
+
+// log is the --debug log, nil (discarding) when --debug is off.
+func (a *app) log() *debug.Log {
+	if !a.debug {
+		return nil
+	}
+	return debug.New(a.io.Err)
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kagi",
+		Short: "AWS temporary credentials through assume-role with MFA, for any tool",
+		Long: `kagi gets AWS temporary credentials through assume-role with MFA and hands
+them to any tool: Terraform, Ansible and boto3, the AWS CLI, every SDK. One MFA
+code per working day, no plaintext long-term keys on disk, and the same profiles
+in ~/.aws/config that the AWS CLI already reads.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		DisableAutoGenTag: true,
+	}
+	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "explain each step on stderr (secrets redacted)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
+	root.SetHelpCommand(&cobra.Command{Hidden: true})
+	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
+	root.AddCommand(
+		a.listCommand(),
+		a.versionCommand(),
+	)
+	root.InitDefaultCompletionCmd()
+	a.strictCompletion(root)
+	return root
+}
+
+const exitCodesHelp = `
+Exit codes: 0 success, 1 error, 2 usage error.
+`
+
+// run adapts a command's run function for cobra: errors it returns are
+// marked as runtime errors, so that report can tell them from the usage
+// errors cobra produces itself (unknown command or flag, wrong arguments).
+func run(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return &runError{err}
+		}
+		return nil
+	}
+}
+
+type runError struct{ err error }
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
+
+// usageError is a mistake in how kagi was called: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// hinter is implemented by errors that know the user's next step.
+type hinter interface{ Hint() string }
+
+// report prints err as "kagi: error: ..." plus "kagi: hint: ..." lines and
+// returns the exit code it maps to.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(w, "kagi: error: %v\n", err)
+	var h hinter
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(w, "kagi: hint: %s\n", h.Hint())
+	}
+	var re *runError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		return ExitUsage
+	case errors.As(err, &re):
+		return ExitError
+	default:
+		// Anything cobra rejected before a command ran.
+		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		return ExitUsage
+	}
+}
+
+// strictCompletion makes `kagi completion tcsh` a usage error: cobra's own
+// completion command prints its help and exits 0 for a shell it lacks.
+func (a *app) strictCompletion(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("name a shell: bash, zsh, fish or powershell")
+			}
+			return usageErrorf("no completion for shell %q: choose bash, zsh, fish or powershell", args[0])
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/internal/config"
+)
+
+type listOptions struct {
+	JSON     bool
+	Profiles []string // only these; an unknown or invalid one is an error
+}
+
+func (a *app) listCommand() *cobra.Command {
+	var opts listOptions
+	cmd := &cobra.Command{
+		Use:     "list [PROFILE...]",
+		Aliases: []string{"ls"},
+		Short:   "List profiles and what each resolves to",
+		Long: `List every profile in the AWS config and credentials files and the chain
+kagi would use for it: the source of long-term credentials, the MFA session,
+and the roles assumed in turn. A profile that cannot be used shows why.
+With PROFILE arguments, only those are listed, and one that does not exist or
+cannot be used is an error.
+
+On a terminal the output is a table; in a pipe it is tab-separated lines
+without a header; with --json it is a JSON array for scripts.`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: a.completeProfiles,
+		RunE: run(func(cmd *cobra.Command, args []string) error {
+			opts.Profiles = args
+			return a.runList(opts)
+		}),
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// listEntry is one profile in `kagi list --json`. Field names are a contract
+// with scripts: add fields, never rename them.
+type listEntry struct {
+	Name   string     `json:"name"`
+	Region string     `json:"region,omitempty"`
+	Source *listSrc   `json:"source,omitempty"`
+	MFA    *listMFA   `json:"mfa,omitempty"`
+	Roles  []listRole `json:"roles"`
+	Error  string     `json:"error,omitempty"`
+}
+
+type listSrc struct {
+	Kind    string `json:"kind"`
+	Profile string `json:"profile,omitempty"`
+}
+
+type listMFA struct {
+	Serial          string `json:"serial"`
+	DurationSeconds int64  `json:"duration_seconds"`
+}
+
+type listRole struct {
+	Profile     string `json:"profile"`
+	RoleARN     string `json:"role_arn"`
+	SessionName string `json:"session_name,omitempty"`
+}
+
+func (a *app) runList(opts listOptions) error {
+	files, err := config.Load(a.io.LookupEnv)
+	if err != nil {
+		return err
+	}
+	log := a.log()
+	entries := []listEntry{}
+	names := opts.Profiles
+	if len(names) == 0 {
+		names = files.ProfileNames()
+	}
+	for _, name := range names {
+		chain, err := config.Resolve(files, config.Request{Profile: name, Env: a.io.LookupEnv})
+		if err != nil && len(opts.Profiles) > 0 {
+			return err
+		}
+		if err != nil {
+			log.Printf("profile %q: %v", name, err)
+			entries = append(entries, listEntry{Name: name, Roles: []listRole{}, Error: err.Error()})
+			continue
+		}
+		for _, r := range chain.Reasons {
+			log.Printf("%s", r)
+		}
+		entries = append(entries, newListEntry(name, chain))
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(a.io.Out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(entries)
+	}
+	return writeListTable(a.io.Out, entries, a.io.OutIsTTY)
+}
+
+func newListEntry(name string, c *config.Chain) listEntry {
+	e := listEntry{
+		Name:   name,
+		Region: c.Region,
+		Source: &listSrc{Kind: c.Source.Kind.String(), Profile: c.Source.Profile},
+		Roles:  []listRole{},
+	}
+	if c.MFA != nil {
+		e.MFA = &listMFA{Serial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
+	}
+	for _, r := range c.Roles {
+		session := r.SessionName
+		if r.SessionNameIsUsername {
+			session = "${aws:username}"
+		}
+		e.Roles = append(e.Roles, listRole{Profile: r.Profile, RoleARN: r.RoleARN, SessionName: session})
+	}
+	return e
+}
+
+func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	sep := "\t"
+	if !tty {
+		// In a pipe: one tab-separated line per profile, no header, no padding.
+		tw = nil
+	} else {
+		fmt.Fprintln(tw, "PROFILE\tSOURCE\tMFA\tROLES\tREGION")
+	}
+	out := w
+	if tw != nil {
+		out = tw
+	}
+	for _, e := range entries {
+		cols := []string{e.Name, "-", "-", "-", orDash(e.Region)}
+		if e.Error != "" {
+			cols[1] = "invalid: " + e.Error
+		} else {
+			cols[1] = e.Source.Kind
+			if e.Source.Profile != "" && e.Source.Profile != e.Name {
+				cols[1] += " (" + e.Source.Profile + ")"
+			}
+			if e.MFA != nil {
+				cols[2] = e.MFA.Serial
+			}
+			if len(e.Roles) > 0 {
+				arns := make([]string, len(e.Roles))
+				for i, r := range e.Roles {
+					arns[i] = r.RoleARN
+				}
+				cols[3] = strings.Join(arns, " -> ")
+			}
+		}
+		if _, err := fmt.Fprintln(out, strings.Join(cols, sep)); err != nil {
+			return err
+		}
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// completeProfiles offers profile names for shell completion.
+func (a *app) completeProfiles(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	files, err := config.Load(a.io.LookupEnv)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	return files.ProfileNames(), cobra.ShellCompDirectiveNoFileComp
+}
