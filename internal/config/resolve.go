@@ -1,0 +1,843 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Request is what the user asked for: a profile (or none) and the flags of
+// exec/export. Zero values mean "not set".
+type Request struct {
+	// Profile is the profile to resolve. "" means AWS_PROFILE, then
+	// AWS_DEFAULT_PROFILE, and with neither, environment mode: credentials
+	// from the environment, a role from --role-arn or AWS_ROLE_ARN.
+	Profile string
+	Env     Env
+
+	Region, RoleARN, SessionName, ExternalID, MFASerial string
+	Duration                                            time.Duration
+	// NoSession skips GetSessionToken: the MFA code goes to the first
+	// AssumeRole instead.
+	NoSession bool
+}
+
+// UsernameSessionName as a role_session_name (or --session-name) means the
+// caller's IAM user name, looked up at run time; organisations require it
+// with sts:RoleSessionName = ${aws:username} in trust policies.
+const UsernameSessionName = "${aws:username}"
+
+// Chain is what a profile resolves to: credentials from Source, then an MFA
+// session when there is one, then each of Roles in turn.
+type Chain struct {
+	Profile string // the profile asked for; "" in environment mode
+	Region  string // "" when none is configured
+	Source  Source
+	MFA     *MFASession // nil when there is none
+	Roles   []RoleHop   // in the order assumed; empty: the source (or MFA session) is the result
+	// STSEndpoint is a custom STS endpoint URL, "" for AWS's own.
+	STSEndpoint string
+	// STSRegionalEndpoints is "regional", "legacy" or "" (SDK default).
+	STSRegionalEndpoints string
+	Reasons              []Reason // why each step was chosen, in order
+}
+
+// SourceKind is where the first credentials of a chain come from.
+type SourceKind int
+
+const (
+	// KeyringKeys are long-term keys stored by `kagi add` under Source.Profile.
+	KeyringKeys SourceKind = iota + 1
+	// SharedKeys are aws_access_key_id/aws_secret_access_key in the
+	// credentials (or config) file; temporary when Source.Temporary.
+	SharedKeys
+	// Environment is AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN).
+	Environment
+	// WebIdentity is a token file exchanged for Roles[0] with AssumeRoleWithWebIdentity.
+	WebIdentity
+	// Process is credential_process.
+	Process
+	// InstanceMetadata is credential_source = Ec2InstanceMetadata.
+	InstanceMetadata
+	// ContainerMetadata is credential_source = EcsContainer.
+	ContainerMetadata
+)
+
+// String is the short name `kagi list` shows.
+func (k SourceKind) String() string {
+	switch k {
+	case KeyringKeys:
+		return "keyring"
+	case SharedKeys:
+		return "file"
+	case Environment:
+		return "env"
+	case WebIdentity:
+		return "web-identity"
+	case Process:
+		return "process"
+	case InstanceMetadata:
+		return "ec2"
+	case ContainerMetadata:
+		return "ecs"
+	}
+	return "unknown"
+}
+
+// Source is the start of a chain.
+type Source struct {
+	Kind SourceKind
+	// Profile whose keys (KeyringKeys, SharedKeys) or settings are used;
+	// "" in environment mode.
+	Profile              string
+	CredentialProcess    string // Process
+	WebIdentityTokenFile string // WebIdentity; the role is Roles[0]
+	// Temporary is set for SharedKeys with an aws_session_token.
+	Temporary bool
+	File      string // where the deciding setting is, when in a file
+	Line      int
+}
+
+// LongTerm reports whether the source is an IAM user's long-term keys, the
+// only credentials GetSessionToken with MFA makes sense for.
+func (s Source) LongTerm() bool {
+	return s.Kind == KeyringKeys || s.Kind == SharedKeys && !s.Temporary
+}
+
+// MFASession is one GetSessionToken with an MFA code, cached and reused by
+// every role hop after it.
+type MFASession struct {
+	Serial   string
+	Duration time.Duration // mfa_session_duration, default 12h
+	Process  string        // mfa_process: a command whose stdout is the code
+	Profile  string        // where mfa_serial was found ("" for --mfa-serial)
+}
+
+// RoleHop is one AssumeRole (or AssumeRoleWithWebIdentity for Roles[0] of a
+// WebIdentity source).
+type RoleHop struct {
+	Profile, RoleARN, SessionName, ExternalID, SourceIdentity string
+	// SessionNameIsUsername: the session name is the caller's IAM user name.
+	SessionNameIsUsername bool
+	Duration              time.Duration // 0 = STS default (1h)
+	// MFASerial is set when the MFA code must be passed to this AssumeRole
+	// itself (--no-session, or a source that cannot get an MFA session).
+	MFASerial      string
+	MFAProcess     string
+	Tags           map[string]string
+	TransitiveTags []string
+	Chained        bool // the caller is itself a role: STS caps the session at 1h
+	File           string
+	Line           int
+}
+
+// Reason records why a step of the chain was chosen, for --debug.
+type Reason struct {
+	Step    string // "profile", "include", "source", "mfa", "role", "region", "endpoint", "ignored"
+	Profile string
+	Why     string
+	File    string
+	Line    int
+}
+
+func (r Reason) String() string {
+	s := r.Step + ": "
+	if r.Profile != "" {
+		s += fmt.Sprintf("profile %q: ", r.Profile)
+	}
+	s += r.Why
+	if r.File != "" {
+		s += fmt.Sprintf(" (%s:%d)", r.File, r.Line)
+	}
+	return s
+}
+
+// setting is one value of a profile's merged view and where it came from.
+type setting struct {
+	value   string
+	file    string
+	line    int
+	profile string // the profile whose section holds it (differs via include_profile)
+	key     *Key
+}
+
+func (s setting) set() bool { return s.value != "" }
+
+// view is a profile's settings: its own sections (credentials file first,
+// as the SDKs read them), then whatever its include_profile chain adds.
+type view struct {
+	name string
+	keys map[string]setting
+}
+
+func (v *view) get(key string) setting { return v.keys[key] }
+
+type resolver struct {
+	fs      *Files
+	req     Request
+	env     Env
+	views   map[string]*view
+	reasons []Reason
+}
+
+func (r *resolver) note(step, profile, why string, at setting) {
+	r.reasons = append(r.reasons, Reason{Step: step, Profile: profile, Why: why, File: at.file, Line: at.line})
+}
+
+func (r *resolver) errAt(at setting, profile, key, problem, next string) *SettingError {
+	return &SettingError{File: at.file, Line: at.line, Profile: profile, Key: key, Value: at.value, Problem: problem, NextStep: next}
+}
+
+// Resolve decides the chain for req. It reads nothing but fs and req.Env.
+func Resolve(fs *Files, req Request) (*Chain, error) {
+	if fs == nil {
+		fs = &Files{}
+	}
+	r := &resolver{fs: fs, req: req, env: req.Env, views: map[string]*view{}}
+	name := req.Profile
+	switch {
+	case name != "":
+	case r.env.get("AWS_PROFILE") != "":
+		name = r.env.get("AWS_PROFILE")
+		r.note("profile", name, "named by AWS_PROFILE", setting{})
+	case r.env.get("AWS_DEFAULT_PROFILE") != "":
+		name = r.env.get("AWS_DEFAULT_PROFILE")
+		r.note("profile", name, "named by AWS_DEFAULT_PROFILE", setting{})
+	}
+	var (
+		c   *Chain
+		err error
+	)
+	if name == "" {
+		c, err = r.environmentMode()
+	} else {
+		c, err = r.profileMode(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Reasons = r.reasons
+	return c, nil
+}
+
+// own returns the keys of name's own sections: credentials file, then config.
+func (r *resolver) ownSections(name string) []*Section {
+	var out []*Section
+	if s := r.fs.Credentials.Profile(name); s != nil {
+		out = append(out, s)
+	}
+	if s := r.fs.Config.Profile(name); s != nil {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (r *resolver) fileOf(s *Section) string {
+	if r.fs.Credentials != nil && r.fs.Credentials.Profile(s.Name) == s {
+		return r.fs.Credentials.Path
+	}
+	return r.fs.Config.Path
+}
+
+// isKeyMaterial: keys identify a profile's own credentials; include_profile
+// does not carry them, so a template never lends its keys to the profiles
+// that include it.
+func isKeyMaterial(k string) bool {
+	return k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token" || k == "aws_security_token"
+}
+
+// view builds (once per Resolve) the merged settings of name. include_profile
+// is aws-vault's: the included profile's config-file keys fill in what the
+// including profile does not set, recursively. It is a textual merge, not a
+// hop; a loop is an error.
+func (r *resolver) view(name string) (*view, error) {
+	if v := r.views[name]; v != nil {
+		return v, nil
+	}
+	v := &view{name: name, keys: map[string]setting{}}
+	add := func(s *Section, includeKeys bool) {
+		file := r.fileOf(s)
+		for _, k := range s.Keys {
+			if _, ok := v.keys[k.Name]; ok || (!includeKeys && isKeyMaterial(k.Name)) {
+				continue
+			}
+			v.keys[k.Name] = setting{value: k.Value, file: file, line: k.Line, profile: s.Name, key: k}
+		}
+	}
+	for _, s := range r.ownSections(name) {
+		add(s, true)
+	}
+	// Walk the include chain section by section: each included profile's own
+	// include_profile decides the next one.
+	visited := map[string]int{name: 0}
+	path := []string{name}
+	inc := v.get("include_profile")
+	for inc.set() {
+		next := inc.value
+		if i, seen := visited[next]; seen {
+			return nil, &CycleError{Path: append(append([]string{}, path[i:]...), next), Via: "include_profile", File: inc.file, Line: inc.line}
+		}
+		s := r.fs.Config.Profile(next)
+		if s == nil {
+			e := r.unknown(next)
+			return nil, &SettingError{File: inc.file, Line: inc.line, Profile: inc.profile, Key: "include_profile", Value: next,
+				Problem: "no such profile in the config file", Err: e}
+		}
+		r.note("include", name, fmt.Sprintf("settings not set here come from profile %q", next), inc)
+		visited[next] = len(path)
+		path = append(path, next)
+		add(s, false)
+		inc = setting{}
+		if k := s.Key("include_profile"); k != nil {
+			inc = setting{value: k.Value, file: r.fs.Config.Path, line: k.Line, profile: next, key: k}
+		}
+	}
+	r.views[name] = v
+	return v, nil
+}
+
+func (r *resolver) unknown(name string) *UnknownProfileError {
+	e := &UnknownProfileError{Name: name}
+	if s := r.fs.Config.Section(IgnoredSection, name); s != nil {
+		e.Ignored, e.File, e.Line = true, r.fs.Config.Path, s.Line
+		return e
+	}
+	e.Suggestion = suggest(name, r.fs.ProfileNames())
+	return e
+}
+
+var ssoKeys = []string{"sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region"}
+
+func checkNoSSO(v *view) error {
+	for _, k := range ssoKeys {
+		if at := v.get(k); at.set() {
+			return &SettingError{File: at.file, Line: at.line, Profile: v.name, Key: k,
+				Problem:  "kagi does not handle IAM Identity Center (SSO) profiles yet",
+				NextStep: fmt.Sprintf("use `aws sso login --profile %s` and the AWS CLI or SDKs directly for this profile", v.name)}
+		}
+	}
+	return nil
+}
+
+// staticSource is the source of a profile that assumes no role itself, or
+// names itself as source_profile. As the AWS CLI orders its providers: keys
+// in the credentials file, then credential_process, then keys in the config
+// file. ok is false when there is none of those.
+func (r *resolver) staticSource(v *view) (Source, bool, error) {
+	id, secret := v.get("aws_access_key_id"), v.get("aws_secret_access_key")
+	proc := v.get("credential_process")
+	keys := func() (Source, bool, error) {
+		if !secret.set() {
+			return Source{}, false, &SettingError{File: id.file, Line: id.line, Profile: v.name, Key: "aws_access_key_id",
+				Problem:  "aws_secret_access_key is missing",
+				NextStep: fmt.Sprintf("add aws_secret_access_key to the profile, or remove both and store the keys with `kagi add %s`", v.name)}
+		}
+		tok := v.get("aws_session_token")
+		if !tok.set() {
+			tok = v.get("aws_security_token")
+		}
+		why := "long-term keys in the file"
+		if tok.set() {
+			why = "temporary keys (with aws_session_token) in the file"
+		}
+		r.note("source", v.name, why, id)
+		return Source{Kind: SharedKeys, Profile: v.name, Temporary: tok.set(), File: id.file, Line: id.line}, true, nil
+	}
+	credsPath := ""
+	if r.fs.Credentials != nil {
+		credsPath = r.fs.Credentials.Path
+	}
+	if id.set() && id.file == credsPath {
+		return keys()
+	}
+	if proc.set() {
+		r.note("source", v.name, "credential_process", proc)
+		return Source{Kind: Process, Profile: v.name, CredentialProcess: proc.value, File: proc.file, Line: proc.line}, true, nil
+	}
+	if id.set() {
+		return keys()
+	}
+	return Source{}, false, nil
+}
+
+var credentialSources = map[string]SourceKind{
+	"Environment":         Environment,
+	"Ec2InstanceMetadata": InstanceMetadata,
+	"EcsContainer":        ContainerMetadata,
+}
+
+func (r *resolver) credentialSource(v *view, cs setting) (Source, error) {
+	kind, ok := credentialSources[cs.value]
+	if !ok {
+		next := "valid values are Environment, Ec2InstanceMetadata and EcsContainer"
+		for k := range credentialSources {
+			if strings.EqualFold(k, cs.value) {
+				next = fmt.Sprintf("write credential_source = %s (the AWS CLI matches case)", k)
+			}
+		}
+		return Source{}, r.errAt(cs, v.name, "credential_source", "unknown credential source", next)
+	}
+	r.note("source", v.name, "credential_source = "+cs.value, cs)
+	return Source{Kind: kind, Profile: v.name, File: cs.file, Line: cs.line}, nil
+}
+
+// profileMode resolves a named profile.
+func (r *resolver) profileMode(name string) (*Chain, error) {
+	if !r.fs.HasProfile(name) {
+		return nil, r.unknown(name)
+	}
+	for _, k := range []string{"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		if r.env.get(k) != "" {
+			// EKS and GitHub Actions set these for their own reasons; a named
+			// profile says what the user wants.
+			r.note("ignored", name, k+" is set but a profile was named; the profile decides the chain", setting{})
+		}
+	}
+	var (
+		src   Source
+		hops  []string // profiles with a role_arn, from the one asked for down to the source
+		order []string // every profile walked, in the same order
+	)
+	visited := map[string]int{}
+	cur := name
+walk:
+	for {
+		visited[cur] = len(order)
+		order = append(order, cur)
+		v, err := r.view(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkNoSSO(v); err != nil {
+			return nil, err
+		}
+		role, sp, cs := v.get("role_arn"), v.get("source_profile"), v.get("credential_source")
+		wit := v.get("web_identity_token_file")
+		var next setting
+		if role.set() {
+			hops = append(hops, cur)
+			if sp.set() && cs.set() {
+				return nil, &SettingError{File: cs.file, Line: cs.line, Profile: cur, Key: "credential_source",
+					Problem:  fmt.Sprintf("both source_profile (line %d) and credential_source are set; the AWS CLI refuses this too", sp.line),
+					NextStep: "keep only one: source_profile for keys from another profile, credential_source for the environment or instance"}
+			}
+			switch {
+			case sp.set() && sp.value == cur:
+				// The AWS CLI's rule: a profile naming itself uses its own keys.
+				r.note("source", cur, "source_profile names the profile itself: its own keys are the source", sp)
+				s, ok, err := r.staticSource(v)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					r.note("source", cur, "no keys in the files: long-term keys from the keyring", sp)
+					s = Source{Kind: KeyringKeys, Profile: cur, File: sp.file, Line: sp.line}
+				}
+				src = s
+				break walk
+			case sp.set():
+				if wit.set() {
+					r.note("ignored", cur, "web_identity_token_file: source_profile is used, as by the AWS CLI", wit)
+				}
+				r.note("role", cur, fmt.Sprintf("role_arn with source_profile %q", sp.value), sp)
+				next = sp
+			case cs.set():
+				s, err := r.credentialSource(v, cs)
+				if err != nil {
+					return nil, err
+				}
+				src = s
+				break walk
+			case wit.set():
+				r.note("source", cur, "web_identity_token_file: AssumeRoleWithWebIdentity", wit)
+				src = Source{Kind: WebIdentity, Profile: cur, WebIdentityTokenFile: wit.value, File: wit.file, Line: wit.line}
+				break walk
+			default:
+				return nil, &SettingError{File: role.file, Line: role.line, Profile: cur, Key: "role_arn",
+					Problem:  "the role has no source of credentials to assume it with",
+					NextStep: fmt.Sprintf("add source_profile = NAME (a profile with keys) or credential_source = Environment to profile %q", cur)}
+			}
+		} else {
+			if wit.set() {
+				return nil, r.errAt(wit, cur, "web_identity_token_file", "needs role_arn, the role to exchange the token for",
+					"add role_arn = arn:aws:iam::ACCOUNT:role/NAME to the profile")
+			}
+			s, ok, err := r.staticSource(v)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case ok:
+				src = s
+				break walk
+			case sp.set() && sp.value != cur:
+				// aws-vault's reading: without role_arn, source_profile lends
+				// its credentials (and MFA) to this profile.
+				r.note("source", cur, fmt.Sprintf("no role_arn: the credentials of source_profile %q are used", sp.value), sp)
+				next = sp
+			case cs.set():
+				s, err := r.credentialSource(v, cs)
+				if err != nil {
+					return nil, err
+				}
+				src = s
+				break walk
+			default:
+				r.note("source", cur, "no role_arn and no keys in the files: long-term keys from the keyring", setting{})
+				src = Source{Kind: KeyringKeys, Profile: cur}
+				break walk
+			}
+		}
+		if i, seen := visited[next.value]; seen {
+			return nil, &CycleError{Path: append(append([]string{}, order[i:]...), next.value), Via: "source_profile", File: next.file, Line: next.line}
+		}
+		if !r.fs.HasProfile(next.value) {
+			return nil, &SettingError{File: next.file, Line: next.line, Profile: cur, Key: "source_profile", Value: next.value,
+				Problem: "no such profile", Err: r.unknown(next.value)}
+		}
+		cur = next.value
+	}
+
+	top, err := r.view(name)
+	if err != nil {
+		return nil, err
+	}
+	c := &Chain{Profile: name, Source: src}
+	for i := len(hops) - 1; i >= 0; i-- {
+		v, _ := r.view(hops[i])
+		hop, err := r.hop(v, v.get("role_arn"), len(c.Roles) > 0)
+		if err != nil {
+			return nil, err
+		}
+		c.Roles = append(c.Roles, hop)
+	}
+	if err := r.flagRole(c, top); err != nil {
+		return nil, err
+	}
+	if err := r.finalHopFlags(c); err != nil {
+		return nil, err
+	}
+	if err := r.mfa(c, order); err != nil {
+		return nil, err
+	}
+	if err := r.region(c, top); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// hop builds one AssumeRole from a profile's settings.
+func (r *resolver) hop(v *view, role setting, chained bool) (RoleHop, error) {
+	if p := checkRoleARN(role.value); p != "" {
+		return RoleHop{}, r.errAt(role, v.name, "role_arn", p, "")
+	}
+	h := RoleHop{Profile: v.name, RoleARN: role.value, Chained: chained, File: role.file, Line: role.line}
+	if at := v.get("role_session_name"); at.set() {
+		if err := r.setSessionName(&h, at.value, func(p string) error { return r.errAt(at, v.name, "role_session_name", p, "") }); err != nil {
+			return h, err
+		}
+	}
+	if at := v.get("external_id"); at.set() {
+		if p := checkExternalID(at.value); p != "" {
+			return h, r.errAt(at, v.name, "external_id", p, "")
+		}
+		h.ExternalID = at.value
+	}
+	if at := v.get("source_identity"); at.set() {
+		if p := checkSessionName(at.value); p != "" {
+			return h, r.errAt(at, v.name, "source_identity", p, "")
+		}
+		h.SourceIdentity = at.value
+	}
+	if at := v.get("duration_seconds"); at.set() {
+		d, p := parseSeconds(at.value)
+		if p == "" {
+			p = checkRoleDuration(d, chained)
+		}
+		if p != "" {
+			next := ""
+			if chained {
+				next = "set duration_seconds = 3600 or less on this profile"
+			}
+			return h, r.errAt(at, v.name, "duration_seconds", p, next)
+		}
+		h.Duration = d
+	}
+	if at := v.get("session_tags"); at.set() {
+		tags, p := parseTags(at.value)
+		if p != "" {
+			return h, r.errAt(at, v.name, "session_tags", p, "")
+		}
+		h.Tags = tags
+	}
+	if at := v.get("transitive_session_tags"); at.set() {
+		h.TransitiveTags = parseList(at.value)
+	}
+	return h, nil
+}
+
+func (r *resolver) setSessionName(h *RoleHop, name string, fail func(string) error) error {
+	if name == UsernameSessionName {
+		h.SessionName, h.SessionNameIsUsername = "", true
+		return nil
+	}
+	if p := checkSessionName(name); p != "" {
+		return fail(p)
+	}
+	h.SessionName, h.SessionNameIsUsername = name, false
+	return nil
+}
+
+// flagRole applies --role-arn: it replaces the final hop's role, or adds a
+// hop when the profile assumes none.
+func (r *resolver) flagRole(c *Chain, top *view) error {
+	arn := r.req.RoleARN
+	if arn == "" {
+		return nil
+	}
+	if p := checkRoleARN(arn); p != "" {
+		return &SettingError{Key: "--role-arn", Value: arn, Problem: p}
+	}
+	if n := len(c.Roles); n > 0 {
+		r.note("role", c.Roles[n-1].Profile, fmt.Sprintf("--role-arn replaces role_arn %q", c.Roles[n-1].RoleARN), setting{})
+		c.Roles[n-1].RoleARN = arn
+		c.Roles[n-1].File, c.Roles[n-1].Line = "", 0
+		return nil
+	}
+	r.note("role", top.name, "--role-arn adds a role to assume", setting{})
+	hop, err := r.hop(top, setting{value: arn}, false)
+	if err != nil {
+		return err
+	}
+	c.Roles = append(c.Roles, hop)
+	return nil
+}
+
+// finalHopFlags applies --session-name (or AWS_ROLE_SESSION_NAME),
+// --external-id and --duration to the role the user asked for.
+func (r *resolver) finalHopFlags(c *Chain) error {
+	n := len(c.Roles)
+	set := func(flag, what string) bool {
+		if n == 0 {
+			r.note("ignored", c.Profile, flag+" is set but no role is assumed", setting{})
+			return false
+		}
+		r.note("role", c.Roles[n-1].Profile, what, setting{})
+		return true
+	}
+	name, from := r.req.SessionName, "--session-name"
+	if name == "" {
+		name, from = r.env.get("AWS_ROLE_SESSION_NAME"), "AWS_ROLE_SESSION_NAME"
+	}
+	if name != "" && set(from, "session name from "+from) {
+		if err := r.setSessionName(&c.Roles[n-1], name, func(p string) error {
+			return &SettingError{Key: from, Value: name, Problem: p}
+		}); err != nil {
+			return err
+		}
+	}
+	if id := r.req.ExternalID; id != "" && set("--external-id", "external ID from --external-id") {
+		if p := checkExternalID(id); p != "" {
+			return &SettingError{Key: "--external-id", Value: id, Problem: p}
+		}
+		c.Roles[n-1].ExternalID = id
+	}
+	if d := r.req.Duration; d != 0 && n > 0 {
+		h := &c.Roles[n-1]
+		if p := checkRoleDuration(d, h.Chained); p != "" {
+			return &SettingError{Key: "--duration", Value: d.String(), Problem: p}
+		}
+		r.note("role", h.Profile, "duration from --duration", setting{})
+		h.Duration = d
+	}
+	return nil
+}
+
+// mfa decides the MFA session. mfa_serial (and mfa_process,
+// mfa_session_duration) is taken from the first profile that sets it,
+// walking from the profile asked for down to the source: a role profile's
+// own mfa_serial wins, and one without inherits its source profile's.
+func (r *resolver) mfa(c *Chain, order []string) error {
+	find := func(key string) (setting, string) {
+		for _, p := range order {
+			v, _ := r.view(p)
+			if at := v.get(key); at.set() {
+				return at, p
+			}
+		}
+		return setting{}, ""
+	}
+	serial, serialProfile := find("mfa_serial")
+	if r.req.MFASerial != "" {
+		if p := checkMFASerial(r.req.MFASerial); p != "" {
+			return &SettingError{Key: "--mfa-serial", Value: r.req.MFASerial, Problem: p}
+		}
+		serial, serialProfile = setting{value: r.req.MFASerial}, ""
+		r.note("mfa", "", "MFA device from --mfa-serial", setting{})
+	} else if serial.set() {
+		if p := checkMFASerial(serial.value); p != "" {
+			return r.errAt(serial, serialProfile, "mfa_serial", p, "")
+		}
+		if serialProfile != c.Profile {
+			r.note("mfa", c.Profile, fmt.Sprintf("mfa_serial inherited from profile %q", serialProfile), serial)
+		}
+	}
+	proc, _ := find("mfa_process")
+	if !serial.set() {
+		if r.req.Duration != 0 && len(c.Roles) == 0 {
+			r.note("ignored", c.Profile, "--duration is set but there is no role or MFA session to apply it to", setting{})
+		}
+		return nil
+	}
+	switch {
+	case c.Source.LongTerm() && !r.req.NoSession:
+		m := &MFASession{Serial: serial.value, Duration: defaultMFADuration, Process: proc.value, Profile: serialProfile}
+		if at, p := find("mfa_session_duration"); at.set() {
+			d, prob := parseFlexDuration(at.value)
+			if prob == "" {
+				prob = checkMFADuration(d)
+			}
+			if prob != "" {
+				return r.errAt(at, p, "mfa_session_duration", prob, "")
+			}
+			m.Duration = d
+		}
+		if d := r.req.Duration; d != 0 && len(c.Roles) == 0 {
+			if p := checkMFADuration(d); p != "" {
+				return &SettingError{Key: "--duration", Value: d.String(), Problem: p}
+			}
+			m.Duration = d
+		}
+		c.MFA = m
+		r.note("mfa", c.Profile, "long-term keys and mfa_serial: one GetSessionToken with MFA, reused by every role", serial)
+	case len(c.Roles) > 0 && c.Source.Kind != WebIdentity:
+		c.Roles[0].MFASerial, c.Roles[0].MFAProcess = serial.value, proc.value
+		why := "the source cannot get an MFA session: the MFA code goes to AssumeRole"
+		if r.req.NoSession {
+			why = "--no-session: the MFA code goes to AssumeRole"
+		}
+		r.note("mfa", c.Roles[0].Profile, why, serial)
+	default:
+		r.note("ignored", c.Profile, "mfa_serial applies to nothing here (no role to pass it to, no MFA session)", serial)
+	}
+	return nil
+}
+
+// region sets the region and STS endpoint settings: flag, then environment,
+// then the profile asked for (its own settings and include_profile's, not
+// its source profiles', as the AWS CLI reads them).
+func (r *resolver) region(c *Chain, top *view) error {
+	switch {
+	case r.req.Region != "":
+		c.Region = r.req.Region
+		r.note("region", "", "from --region", setting{})
+	case r.env.get("AWS_REGION") != "":
+		c.Region = r.env.get("AWS_REGION")
+		r.note("region", "", "from AWS_REGION", setting{})
+	case r.env.get("AWS_DEFAULT_REGION") != "":
+		c.Region = r.env.get("AWS_DEFAULT_REGION")
+		r.note("region", "", "from AWS_DEFAULT_REGION", setting{})
+	case top != nil && top.get("region").set():
+		at := top.get("region")
+		c.Region = at.value
+		r.note("region", top.name, "from the profile", at)
+	}
+	ignore := strings.EqualFold(r.env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true")
+	if top != nil && !ignore {
+		ignore = strings.EqualFold(top.get("ignore_configured_endpoint_urls").value, "true")
+	}
+	if !ignore {
+		switch {
+		case r.env.get("AWS_ENDPOINT_URL_STS") != "":
+			c.STSEndpoint = r.env.get("AWS_ENDPOINT_URL_STS")
+			r.note("endpoint", "", "STS endpoint from AWS_ENDPOINT_URL_STS", setting{})
+		case r.env.get("AWS_ENDPOINT_URL") != "":
+			c.STSEndpoint = r.env.get("AWS_ENDPOINT_URL")
+			r.note("endpoint", "", "STS endpoint from AWS_ENDPOINT_URL", setting{})
+		case top != nil:
+			if at := r.servicesSTSEndpoint(top); at.set() {
+				c.STSEndpoint = at.value
+				r.note("endpoint", top.name, "STS endpoint from the [services] section", at)
+			} else if at := top.get("endpoint_url"); at.set() {
+				c.STSEndpoint = at.value
+				r.note("endpoint", top.name, "STS endpoint from endpoint_url", at)
+			}
+		}
+	}
+	at := setting{value: r.env.get("AWS_STS_REGIONAL_ENDPOINTS")}
+	key := "AWS_STS_REGIONAL_ENDPOINTS"
+	if !at.set() && top != nil {
+		at, key = top.get("sts_regional_endpoints"), "sts_regional_endpoints"
+	}
+	if at.set() {
+		if at.value != "regional" && at.value != "legacy" {
+			prof := ""
+			if at.file != "" {
+				prof = top.name
+			}
+			return r.errAt(at, prof, key, "want regional or legacy", "")
+		}
+		c.STSRegionalEndpoints = at.value
+	}
+	return nil
+}
+
+// servicesSTSEndpoint reads "services = NAME" and its [services NAME]
+// section's "sts =" sub-section endpoint_url.
+func (r *resolver) servicesSTSEndpoint(v *view) setting {
+	name := v.get("services")
+	if !name.set() {
+		return setting{}
+	}
+	s := r.fs.Config.Section(ServicesSection, name.value)
+	k := s.Key("sts").SubKey("endpoint_url")
+	if k == nil || k.Value == "" {
+		return setting{}
+	}
+	return setting{value: k.Value, file: r.fs.Config.Path, line: k.Line}
+}
+
+// environmentMode resolves with no profile: keys (or a web identity token)
+// from the environment, and a role from --role-arn or AWS_ROLE_ARN. Region
+// and endpoint settings still come from [default], as the SDKs read them.
+func (r *resolver) environmentMode() (*Chain, error) {
+	r.note("profile", "", "no profile named and AWS_PROFILE unset: credentials from the environment", setting{})
+	c := &Chain{}
+	arn, from := r.req.RoleARN, "--role-arn"
+	if arn == "" {
+		arn, from = r.env.get("AWS_ROLE_ARN"), "AWS_ROLE_ARN"
+	}
+	if tok := r.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"); tok != "" && arn != "" {
+		c.Source = Source{Kind: WebIdentity, WebIdentityTokenFile: tok}
+		r.note("source", "", "AWS_WEB_IDENTITY_TOKEN_FILE with "+from+": AssumeRoleWithWebIdentity", setting{})
+	} else {
+		c.Source = Source{Kind: Environment}
+		r.note("source", "", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", setting{})
+	}
+	if arn != "" {
+		if p := checkRoleARN(arn); p != "" {
+			return nil, &SettingError{Key: from, Value: arn, Problem: p}
+		}
+		r.note("role", "", "role from "+from, setting{})
+		c.Roles = []RoleHop{{RoleARN: arn}}
+	}
+	if err := r.finalHopFlags(c); err != nil {
+		return nil, err
+	}
+	if err := r.mfa(c, nil); err != nil {
+		return nil, err
+	}
+	var top *view
+	if r.fs.HasProfile("default") {
+		v, err := r.view("default")
+		if err != nil {
+			r.note("ignored", "default", "cannot read region from profile default: "+err.Error(), setting{})
+		} else {
+			top = v
+		}
+	}
+	if err := r.region(c, top); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
