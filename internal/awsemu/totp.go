@@ -23,6 +23,16 @@ func decodeTOTPSecret(s string) ([]byte, error) {
 	return key, nil
 }
 
+// TOTPCode returns the RFC 6238 code (SHA-1, six digits, 30-second steps)
+// of the base32 secret at the time at, as an authenticator app shows it.
+func TOTPCode(secret string, at time.Time) (string, error) {
+	key, err := decodeTOTPSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	return hotp(key, totpCounter(at)), nil
+}
+
 // totpCounter is the RFC 6238 time counter T at t.
 func totpCounter(t time.Time) int64 { return t.Unix() / int64(totpStep/time.Second) }
 
