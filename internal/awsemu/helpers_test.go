@@ -36,15 +36,15 @@ const (
 	bobSecret   = "bob-secret"
 	bobARN      = "arn:aws:iam::111111111111:user/bob"
 
-	roleAdmin    = "arn:aws:iam::222222222222:role/admin"     // MFA, max 2h
-	roleLong     = "arn:aws:iam::222222222222:role/long"      // no MFA, max 12h
-	roleUsername = "arn:aws:iam::222222222222:role/deploy"    // session name = ${aws:username}
-	roleExternal = "arn:aws:iam::222222222222:role/partner"   // external id
-	roleBobOnly  = "arn:aws:iam::222222222222:role/bob-only"  // trusts the user bob
-	roleReadonly = "arn:aws:iam::333333333333:role/readonly"  // trusts sessions of admin, MFA
-	roleCI       = "arn:aws:iam::222222222222:role/ci"        // web identity
-	roleNobody   = "arn:aws:iam::222222222222:role/nobody"    // trusts no one
-	roleDevPath  = "arn:aws:iam::222222222222:role/team/dev"  // a role with a path
+	roleAdmin    = "arn:aws:iam::222222222222:role/admin"    // MFA, max 2h
+	roleLong     = "arn:aws:iam::222222222222:role/long"     // no MFA, max 12h
+	roleUsername = "arn:aws:iam::222222222222:role/deploy"   // session name = ${aws:username}
+	roleExternal = "arn:aws:iam::222222222222:role/partner"  // external id
+	roleBobOnly  = "arn:aws:iam::222222222222:role/bob-only" // trusts the user bob
+	roleReadonly = "arn:aws:iam::333333333333:role/readonly" // trusts sessions of admin, MFA
+	roleCI       = "arn:aws:iam::222222222222:role/ci"       // web identity
+	roleNobody   = "arn:aws:iam::222222222222:role/nobody"   // trusts no one
+	roleDevPath  = "arn:aws:iam::222222222222:role/team/dev" // a role with a path
 
 	issuer   = "https://token.example"
 	audience = "sts.amazonaws.com"
@@ -169,7 +169,6 @@ func alice() aws.Credentials {
 }
 
 func bob() aws.Credentials { return aws.Credentials{AccessKeyID: bobKey, SecretAccessKey: bobSecret} }
-
 
 // code returns a TOTP code of alice's device that has not been used.
 func (e *env) code(t *testing.T) string {

@@ -274,7 +274,7 @@ func TestAssumeRole(t *testing.T) {
 func TestAssumeRoleWithMFAInTheCall(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.sts(alice()).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String(roleAdmin), RoleSessionName: aws.String("s"+"1"),
+		RoleArn: aws.String(roleAdmin), RoleSessionName: aws.String("s" + "1"),
 		SerialNumber: aws.String(aliceSerial), TokenCode: aws.String(e.code(t)),
 	})
 	if err != nil {
