@@ -177,6 +177,7 @@ type resolver struct {
 	req     Request
 	env     Env
 	views   map[string]*view
+	lent    map[string]map[string]setting // what each profile lends through include_profile
 	reasons []Reason
 }
 
@@ -193,7 +194,7 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 	if fs == nil {
 		fs = &Files{}
 	}
-	r := &resolver{fs: fs, req: req, env: req.Env, views: map[string]*view{}}
+	r := &resolver{fs: fs, req: req, env: req.Env, views: map[string]*view{}, lent: map[string]map[string]setting{}}
 	name := req.Profile
 	switch {
 	case name != "":
@@ -255,45 +256,81 @@ func (r *resolver) view(name string) (*view, error) {
 		return v, nil
 	}
 	v := &view{name: name, keys: map[string]setting{}}
-	add := func(s *Section, includeKeys bool) {
+	for _, s := range r.ownSections(name) {
 		file := r.fileOf(s)
 		for _, k := range s.Keys {
-			if _, ok := v.keys[k.Name]; ok || (!includeKeys && isKeyMaterial(k.Name)) {
-				continue
+			if _, ok := v.keys[k.Name]; !ok {
+				v.keys[k.Name] = setting{value: k.Value, file: file, line: k.Line, profile: s.Name, key: k}
 			}
-			v.keys[k.Name] = setting{value: k.Value, file: file, line: k.Line, profile: s.Name, key: k}
 		}
 	}
-	for _, s := range r.ownSections(name) {
-		add(s, true)
+	if inc := v.get("include_profile"); inc.set() {
+		lent, err := r.included(name, inc)
+		if err != nil {
+			return nil, err
+		}
+		for k, at := range lent {
+			if _, ok := v.keys[k]; !ok {
+				v.keys[k] = at
+			}
+		}
+		r.note("include", name, fmt.Sprintf("settings not set here come from profile %q", inc.value), inc)
 	}
-	// Walk the include chain section by section: each included profile's own
-	// include_profile decides the next one.
-	visited := map[string]int{name: 0}
-	path := []string{name}
-	inc := v.get("include_profile")
+	r.views[name] = v
+	return v, nil
+}
+
+// included returns what include_profile inc (set in profile origin) lends:
+// the included profile's config-file keys, then, where those are silent,
+// what its own include_profile lends, and so on. Each profile's share is
+// computed once per Resolve, so a long chain costs one pass; a loop is
+// found with a visited set on the way down.
+func (r *resolver) included(origin string, inc setting) (map[string]setting, error) {
+	visited := map[string]int{origin: 0}
+	path := []string{origin}
+	var (
+		stack []*Section
+		base  map[string]setting
+	)
 	for inc.set() {
 		next := inc.value
+		if m, ok := r.lent[next]; ok {
+			base = m
+			break
+		}
 		if i, seen := visited[next]; seen {
 			return nil, &CycleError{Path: append(append([]string{}, path[i:]...), next), Via: "include_profile", File: inc.file, Line: inc.line}
 		}
 		s := r.fs.Config.Profile(next)
 		if s == nil {
-			e := r.unknown(next)
 			return nil, &SettingError{File: inc.file, Line: inc.line, Profile: inc.profile, Key: "include_profile", Value: next,
-				Problem: "no such profile in the config file", Err: e}
+				Problem: "no such profile in the config file", Err: r.unknown(next)}
 		}
-		r.note("include", name, fmt.Sprintf("settings not set here come from profile %q", next), inc)
 		visited[next] = len(path)
 		path = append(path, next)
-		add(s, false)
+		stack = append(stack, s)
 		inc = setting{}
 		if k := s.Key("include_profile"); k != nil {
 			inc = setting{value: k.Value, file: r.fs.Config.Path, line: k.Line, profile: next, key: k}
 		}
 	}
-	r.views[name] = v
-	return v, nil
+	for i := len(stack) - 1; i >= 0; i-- {
+		s := stack[i]
+		m := make(map[string]setting, len(s.Keys)+len(base))
+		for _, k := range s.Keys {
+			if !isKeyMaterial(k.Name) {
+				m[k.Name] = setting{value: k.Value, file: r.fs.Config.Path, line: k.Line, profile: s.Name, key: k}
+			}
+		}
+		for k, at := range base {
+			if _, ok := m[k]; !ok {
+				m[k] = at
+			}
+		}
+		r.lent[s.Name] = m
+		base = m
+	}
+	return base, nil
 }
 
 func (r *resolver) unknown(name string) *UnknownProfileError {
@@ -311,7 +348,7 @@ var ssoKeys = []string{"sso_session", "sso_start_url", "sso_account_id", "sso_ro
 func checkNoSSO(v *view) error {
 	for _, k := range ssoKeys {
 		if at := v.get(k); at.set() {
-			return &SettingError{File: at.file, Line: at.line, Profile: v.name, Key: k,
+			return &SettingError{File: at.file, Line: at.line, Profile: v.name, Key: k, Value: at.value,
 				Problem:  "kagi does not handle IAM Identity Center (SSO) profiles yet",
 				NextStep: fmt.Sprintf("use `aws sso login --profile %s` and the AWS CLI or SDKs directly for this profile", v.name)}
 		}
@@ -417,7 +454,7 @@ walk:
 		if role.set() {
 			hops = append(hops, cur)
 			if sp.set() && cs.set() {
-				return nil, &SettingError{File: cs.file, Line: cs.line, Profile: cur, Key: "credential_source",
+				return nil, &SettingError{File: cs.file, Line: cs.line, Profile: cur, Key: "credential_source", Value: cs.value,
 					Problem:  fmt.Sprintf("both source_profile (line %d) and credential_source are set; the AWS CLI refuses this too", sp.line),
 					NextStep: "keep only one: source_profile for keys from another profile, credential_source for the environment or instance"}
 			}
@@ -453,7 +490,7 @@ walk:
 				src = Source{Kind: WebIdentity, Profile: cur, WebIdentityTokenFile: wit.value, File: wit.file, Line: wit.line}
 				break walk
 			default:
-				return nil, &SettingError{File: role.file, Line: role.line, Profile: cur, Key: "role_arn",
+				return nil, &SettingError{File: role.file, Line: role.line, Profile: cur, Key: "role_arn", Value: role.value,
 					Problem:  "the role has no source of credentials to assume it with",
 					NextStep: fmt.Sprintf("add source_profile = NAME (a profile with keys) or credential_source = Environment to profile %q", cur)}
 			}
@@ -740,7 +777,11 @@ func (r *resolver) region(c *Chain, top *view) error {
 	case top != nil && top.get("region").set():
 		at := top.get("region")
 		c.Region = at.value
-		r.note("region", top.name, "from the profile", at)
+		why := "from the profile"
+		if at.profile != top.name {
+			why = fmt.Sprintf("from profile %q through include_profile", at.profile)
+		}
+		r.note("region", top.name, why, at)
 	}
 	ignore := strings.EqualFold(r.env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true")
 	if top != nil && !ignore {
