@@ -542,3 +542,26 @@ func TestStaticKeysRedacted(t *testing.T) {
 		t.Error("a profile without keys has keys")
 	}
 }
+
+// FuzzResolve: whatever parses, every profile in it resolves or fails with
+// a message, without panicking or looping.
+func FuzzResolve(f *testing.F) {
+	for _, s := range []string{seed001, seed002, seed003, "[profile a]\ninclude_profile = a\n",
+		"[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = a\nmfa_serial = GAHT12345678\n"} {
+		f.Add(s, "[a]\naws_access_key_id = A\naws_secret_access_key = S\n", false)
+	}
+	f.Fuzz(func(t *testing.T, cfg, creds string, noSession bool) {
+		c, err1 := Parse("c", ConfigFile, []byte(cfg))
+		k, err2 := Parse("k", CredentialsFile, []byte(creds))
+		if err1 != nil || err2 != nil {
+			return
+		}
+		fs := &Files{Config: c, Credentials: k}
+		for _, name := range append(fs.ProfileNames(), "") {
+			ch, err := Resolve(fs, Request{Profile: name, NoSession: noSession, Env: MapEnv(nil)})
+			if err != nil && err.Error() == "" || err == nil && ch.Source.Kind == 0 {
+				t.Fatalf("profile %q: chain %+v, err %v", name, ch, err)
+			}
+		}
+	})
+}
