@@ -53,10 +53,10 @@ func (e *CycleError) Hint() string {
 		return ""
 	}
 	from := e.Path[len(e.Path)-2]
-	if e.Via == "source_profile" && from == e.Path[len(e.Path)-1] {
-		return ""
+	if e.Via == "include_profile" {
+		return fmt.Sprintf("change include_profile in profile %q so that no profile includes itself", from)
 	}
-	return fmt.Sprintf("change %s in profile %q so that the chain ends in a profile with keys or a credential_source", e.Via, from)
+	return fmt.Sprintf("change source_profile in profile %q so that the chain ends in a profile with keys or a credential_source", from)
 }
 
 // SettingError is a setting (or a flag, or an environment variable) that

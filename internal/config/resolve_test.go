@@ -191,6 +191,10 @@ func TestResolve(t *testing.T) {
 			"src=keyring(u) mfa=GAHT12345678/1h0m0s"},
 		{"--duration without a role sets the MFA session", "[profile u]\nmfa_serial = GAHT12345678\n", "", Request{Profile: "u", Duration: 36 * time.Hour}, nil,
 			"src=keyring(u) mfa=GAHT12345678/36h0m0s"},
+		{"include_profile does not lend a template's keys", "[profile tmpl]\naws_access_key_id = A\naws_secret_access_key = S\nregion = r\n[profile x]\ninclude_profile = tmpl\n", "",
+			Request{Profile: "x"}, nil, "src=keyring(x) region=r"},
+		{"include_profile lends credential_process", "[profile tmpl]\ncredential_process = /bin/p\n[profile x]\ninclude_profile = tmpl\n", "",
+			Request{Profile: "x"}, nil, "src=process(x)[/bin/p]"},
 		{"source_profile to a credentials-only profile", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n", "[base]\naws_access_key_id = A\naws_secret_access_key = S\n",
 			Request{Profile: "r"}, nil, "src=file(base) -> r:arn:aws:iam::123456789012:role/r"},
 	}
@@ -481,6 +485,9 @@ func TestResolveCycles(t *testing.T) {
 			}
 			if !reflect.DeepEqual(*ce, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", *ce, tt.want)
+			}
+			if !strings.Contains(ce.Hint(), tt.want.Via) {
+				t.Errorf("hint %q", ce.Hint())
 			}
 			if !strings.Contains(err.Error(), strings.Join(tt.want.Path, " -> ")) {
 				t.Errorf("message %q does not name the loop", err)
