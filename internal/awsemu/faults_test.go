@@ -2,6 +2,7 @@ package awsemu_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,7 +87,7 @@ func TestLatency(t *testing.T) {
 
 func TestSetFaultsRefusesNonsense(t *testing.T) {
 	e := newEnv(t)
-	for _, f := range []awsemu.Faults{{ErrorRate: 1.5}, {ErrorRate: -1}, {LatencyMS: -1}, {ThrottleTPS: -2}, {CredentialLifetimeSeconds: -1}} {
+	for _, f := range []awsemu.Faults{{ErrorRate: 1.5}, {ErrorRate: -1}, {LatencyMS: -1}, {ThrottleTPS: -2}, {CredentialLifetimeSeconds: -1}, {Actions: []string{"AssumeRoles"}}} {
 		if err := e.srv.SetFaults(f); err == nil {
 			t.Errorf("SetFaults(%+v): no error", f)
 		}
@@ -104,5 +105,39 @@ func TestLifetimeOverrideAppliesToAssumeRole(t *testing.T) {
 	}
 	if want := e.clock.Now().Add(5 * time.Second); out.Credentials.Expiration.Sub(want).Abs() > time.Second {
 		t.Errorf("expiration %v, want %v", out.Credentials.Expiration, want)
+	}
+}
+
+// Many clients racing with one MFA code: exactly one gets a session, as
+// kagi's cross-process lock test expects of AWS.
+func TestConcurrentUseOfOneMFACode(t *testing.T) {
+	e := newEnv(t)
+	code := e.code(t)
+	var wg sync.WaitGroup
+	results := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.sts(alice()).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{
+				SerialNumber: aws.String(aliceSerial), TokenCode: aws.String(code)})
+			results <- err
+		}()
+	}
+	wg.Wait()
+	close(results)
+	ok := 0
+	for err := range results {
+		if err == nil {
+			ok++
+		} else {
+			wantAPIError(t, err, "AccessDenied", 403, "invalid MFA one time pass code")
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d sessions from one code, want 1", ok)
+	}
+	if got := e.srv.Stats()["GetSessionToken"]; got != 20 {
+		t.Errorf("GetSessionToken count %d, want 20", got)
 	}
 }

@@ -125,6 +125,11 @@ func (f Faults) validate() error {
 	case f.CredentialLifetimeSeconds < 0:
 		return fmt.Errorf("faults: credential_lifetime_seconds %d is negative", f.CredentialLifetimeSeconds)
 	}
+	for _, a := range f.Actions {
+		if _, ok := actions(a); !ok {
+			return fmt.Errorf("faults: actions: %q is not an action the emulator serves", a)
+		}
+	}
 	return nil
 }
 
