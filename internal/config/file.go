@@ -143,7 +143,7 @@ func (s *Section) Get(name string) (string, bool) {
 	return k.Value, true
 }
 
-// Sub returns the key called name in k's sub-section, or nil.
+// SubKey returns the key called name in k's sub-section, or nil.
 func (k *Key) SubKey(name string) *Key {
 	if k == nil {
 		return nil

@@ -343,10 +343,8 @@ func (r *resolver) unknown(name string) *UnknownProfileError {
 	return e
 }
 
-var ssoKeys = []string{"sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region"}
-
 func checkNoSSO(v *view) error {
-	for _, k := range ssoKeys {
+	for _, k := range [...]string{"sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region"} {
 		if at := v.get(k); at.set() {
 			return &SettingError{File: at.file, Line: at.line, Profile: v.name, Key: k, Value: at.value,
 				Problem:  "kagi does not handle IAM Identity Center (SSO) profiles yet",
@@ -397,17 +395,25 @@ func (r *resolver) staticSource(v *view) (Source, bool, error) {
 	return Source{}, false, nil
 }
 
-var credentialSources = map[string]SourceKind{
-	"Environment":         Environment,
-	"Ec2InstanceMetadata": InstanceMetadata,
-	"EcsContainer":        ContainerMetadata,
+// credentialSourceKind maps credential_source values, matched exactly as
+// the AWS CLI matches them.
+func credentialSourceKind(s string) (SourceKind, bool) {
+	switch s {
+	case "Environment":
+		return Environment, true
+	case "Ec2InstanceMetadata":
+		return InstanceMetadata, true
+	case "EcsContainer":
+		return ContainerMetadata, true
+	}
+	return 0, false
 }
 
 func (r *resolver) credentialSource(v *view, cs setting) (Source, error) {
-	kind, ok := credentialSources[cs.value]
+	kind, ok := credentialSourceKind(cs.value)
 	if !ok {
 		next := "valid values are Environment, Ec2InstanceMetadata and EcsContainer"
-		for k := range credentialSources {
+		for _, k := range [...]string{"Environment", "Ec2InstanceMetadata", "EcsContainer"} {
 			if strings.EqualFold(k, cs.value) {
 				next = fmt.Sprintf("write credential_source = %s (the AWS CLI matches case)", k)
 			}
