@@ -75,6 +75,11 @@ func (a *app) runList(opts listOptions) error {
 		return err
 	}
 	log := a.log()
+	for _, f := range []*config.File{files.Config, files.Credentials} {
+		for _, n := range f.Notes() {
+			log.Printf("%s", n)
+		}
+	}
 	entries := []listEntry{}
 	names := opts.Profiles
 	if len(names) == 0 {
