@@ -65,6 +65,9 @@ func Main(ctx context.Context, args []string, io *IO) int {
 type app struct {
 	io    *IO
 	debug bool
+	// optionsHook, when set, receives each command's options instead of
+	// the command running: the argv → options tests use it.
+	optionsHook func(opts any) error
 }
 
 // log is the --debug log, nil (discarding) when --debug is off.
@@ -103,6 +106,14 @@ in ~/.aws/config that the AWS CLI already reads.`,
 const exitCodesHelp = `
 Exit codes: 0 success, 1 error, 2 usage error.
 `
+
+// dispatch runs f(opts), or hands opts to the test hook.
+func dispatch[T any](a *app, opts T, f func(T) error) error {
+	if a.optionsHook != nil {
+		return a.optionsHook(opts)
+	}
+	return f(opts)
+}
 
 // run adapts a command's run function for cobra: errors it returns are
 // marked as runtime errors, so that report can tell them from the usage

@@ -35,7 +35,7 @@ without a header; with --json it is a JSON array for scripts.`,
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profiles = args
-			return a.runList(opts)
+			return dispatch(a, opts, a.runList)
 		}),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
