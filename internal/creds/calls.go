@@ -1,0 +1,293 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/kagi-cli/kagi/internal/config"
+)
+
+// call runs one AWS operation, logs it and turns its error into one of
+// this package's: a single line naming the action, the role and the
+// endpoint.
+func (r *run) call(ctx context.Context, action, subject, profile string, op func(ctx context.Context) error) error {
+	endpoint := r.clients(ctx).endpoint
+	start := time.Now()
+	err := op(ctx)
+	took := time.Since(start).Round(time.Millisecond)
+	if err == nil {
+		r.log.Printf("sts: %s %s at %s: ok (%s)", action, subject, endpoint, took)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s %s: %w", action, subject, ctx.Err())
+	}
+	code, msg, isAPI := apiCode(err)
+	r.log.Printf("sts: %s %s at %s: failed (%s): %s %s", action, subject, endpoint, took, code, msg)
+	if reason, ok := unavailable(err); ok {
+		return &UnavailableError{Action: action, Endpoint: endpoint, Attempts: attempts(err), Reason: reason, Err: err}
+	}
+	if !isAPI {
+		return fmt.Errorf("%s %s at %s: %w", action, subject, endpoint, err)
+	}
+	return &APIError{Action: action, Role: subject, Profile: profile, Code: code, Message: msg, Err: err}
+}
+
+// sdkErr keeps the SDK's error as it is when it is one withMFA must
+// recognise (the MFA code was refused), and translates it otherwise.
+func (r *run) sdkErr(ctx context.Context, action, subject, profile string, err error) error {
+	if err == nil || mfaCodeRejected(err) || mfaDeviceUnknown(err) {
+		return err
+	}
+	return r.call(ctx, action, subject, profile, func(context.Context) error { return err })
+}
+
+func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MFASession) (Credentials, error) {
+	in := &sts.GetSessionTokenInput{SerialNumber: aws.String(m.Serial)}
+	if m.Duration > 0 {
+		in.DurationSeconds = aws.Int32(int32(m.Duration / time.Second))
+	}
+	var out *sts.GetSessionTokenOutput
+	err := r.withMFA(ctx, "sts:GetSessionToken", m.Serial, m.Process, r.sessionProfile(), func(ctx context.Context, code string) error {
+		in.TokenCode = aws.String(code)
+		start := time.Now()
+		var err error
+		out, err = r.clients(ctx).sts.GetSessionToken(ctx, in, func(o *sts.Options) { o.Credentials = staticCreds(src) })
+		if err == nil {
+			r.log.Printf("sts: sts:GetSessionToken %s for %s at %s: ok (%s)", m.Serial, m.Duration, r.clients(ctx).endpoint, time.Since(start).Round(time.Millisecond))
+		}
+		return r.sdkErr(ctx, "sts:GetSessionToken", m.Serial, r.sessionProfile(), err)
+	})
+	if err != nil {
+		return Credentials{}, r.sourceRefused(err)
+	}
+	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	return c, nil
+}
+
+// assumeRole assumes role hop i with the caller's credentials.
+func (r *run) assumeRole(ctx context.Context, i int, caller Credentials) (Credentials, error) {
+	h := r.chain.Roles[i]
+	name, err := r.sessionName(ctx, h, caller)
+	if err != nil {
+		return Credentials{}, err
+	}
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(h.RoleARN), RoleSessionName: aws.String(name)}
+	if d := hopDuration(h); d > 0 {
+		in.DurationSeconds = aws.Int32(int32(d / time.Second))
+	}
+	if h.ExternalID != "" {
+		in.ExternalId = aws.String(h.ExternalID)
+	}
+	if h.SourceIdentity != "" {
+		in.SourceIdentity = aws.String(h.SourceIdentity)
+	}
+	for k, v := range h.Tags {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	in.TransitiveTagKeys = append(in.TransitiveTagKeys, h.TransitiveTags...)
+	subject := fmt.Sprintf("%s as %q", h.RoleARN, name)
+	do := func(ctx context.Context) (*sts.AssumeRoleOutput, error) {
+		start := time.Now()
+		out, err := r.clients(ctx).sts.AssumeRole(ctx, in, func(o *sts.Options) { o.Credentials = staticCreds(caller) })
+		if err == nil {
+			r.log.Printf("sts: sts:AssumeRole %s for %s at %s: ok (%s)", subject, durationText(hopDuration(h)), r.clients(ctx).endpoint, time.Since(start).Round(time.Millisecond))
+		}
+		return out, err
+	}
+	var out *sts.AssumeRoleOutput
+	if h.MFASerial != "" {
+		in.SerialNumber = aws.String(h.MFASerial)
+		err = r.withMFA(ctx, "sts:AssumeRole", h.MFASerial, h.MFAProcess, h.Profile, func(ctx context.Context, code string) error {
+			in.TokenCode = aws.String(code)
+			var err error
+			out, err = do(ctx)
+			return r.sdkErr(ctx, "sts:AssumeRole", subject, h.Profile, err)
+		})
+	} else {
+		out, err = do(ctx)
+		if err != nil && accessDenied(err) && !r.hasMFA() && caller.SessionToken == "" {
+			if hint := r.mfaHint(ctx, h, caller, err); hint != nil {
+				return Credentials{}, hint
+			}
+		}
+		err = r.sdkErr(ctx, "sts:AssumeRole", subject, h.Profile, err)
+	}
+	if err != nil {
+		if i == 0 && r.chain.MFA == nil {
+			err = r.sourceRefused(err)
+		}
+		return Credentials{}, err
+	}
+	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	return c, nil
+}
+
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return "STS's default duration"
+	}
+	return d.String()
+}
+
+// hasMFA reports whether the chain uses an MFA device anywhere.
+func (r *run) hasMFA() bool {
+	if r.chain.MFA != nil {
+		return true
+	}
+	for _, h := range r.chain.Roles {
+		if h.MFASerial != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// mfaHint looks for the caller's MFA device after AssumeRole was denied to
+// a chain without mfa_serial: the usual cause is a trust policy requiring
+// aws:MultiFactorAuthPresent. Any failure of the lookup yields nil and the
+// original error stands.
+func (r *run) mfaHint(ctx context.Context, h config.RoleHop, caller Credentials, denied error) error {
+	c := r.clients(ctx).iamClient(r.deps.Env, r.chain)
+	start := time.Now()
+	out, err := c.ListMFADevices(ctx, &iam.ListMFADevicesInput{}, func(o *iam.Options) { o.Credentials = staticCreds(caller) })
+	if err != nil {
+		r.log.Printf("iam: iam:ListMFADevices failed (%s): %v", time.Since(start).Round(time.Millisecond), err)
+		return nil
+	}
+	r.log.Printf("iam: iam:ListMFADevices: %d devices (%s)", len(out.MFADevices), time.Since(start).Round(time.Millisecond))
+	if len(out.MFADevices) == 0 {
+		return nil
+	}
+	profile := r.chain.Source.Profile
+	if profile == "" {
+		profile = h.Profile
+	}
+	code, msg, _ := apiCode(denied)
+	return &MFASerialMissingError{Profile: profile, RoleARN: h.RoleARN, Serial: aws.ToString(out.MFADevices[0].SerialNumber),
+		Err: &APIError{Action: "sts:AssumeRole", Role: h.RoleARN, Code: code, Message: msg, Err: denied}}
+}
+
+// sourceRefused turns "the calling credentials have expired" into
+// ExpiredSourceError when those credentials are the source's own.
+func (r *run) sourceRefused(err error) error {
+	if !expiredToken(err) {
+		return err
+	}
+	return &ExpiredSourceError{Profile: r.chain.Source.Profile, Source: r.chain.Source.Kind.String(), Err: err}
+}
+
+// sessionName is the RoleSessionName for h: its own, the caller's IAM user
+// name for ${aws:username}, else kagi and the time, which STS accepts and
+// CloudTrail shows as kagi's.
+func (r *run) sessionName(ctx context.Context, h config.RoleHop, caller Credentials) (string, error) {
+	switch {
+	case h.SessionNameIsUsername:
+		return r.username(ctx, caller, h)
+	case h.SessionName != "":
+		return h.SessionName, nil
+	}
+	return "kagi-" + strconv.FormatInt(r.now().Unix(), 10), nil
+}
+
+// username is the caller's IAM user name, as ${aws:username} is in policies,
+// from GetCallerIdentity: the last element of a user ARN
+// (arn:aws:iam::ACCT:user/PATH/NAME), the session name of an assumed role.
+func (r *run) username(ctx context.Context, caller Credentials, h config.RoleHop) (string, error) {
+	var out *sts.GetCallerIdentityOutput
+	err := r.call(ctx, "sts:GetCallerIdentity", "for the session name of "+h.RoleARN, h.Profile, func(ctx context.Context) error {
+		var err error
+		out, err = r.clients(ctx).sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Credentials = staticCreds(caller) })
+		return err
+	})
+	if err != nil {
+		return "", r.sourceRefused(err)
+	}
+	name, ok := usernameOf(aws.ToString(out.Arn))
+	if !ok {
+		return "", fmt.Errorf("role %s: the session name is the caller's IAM user name, but the caller %s is not an IAM user", h.RoleARN, aws.ToString(out.Arn))
+	}
+	r.log.Printf("sts: session name %q from the caller %s", name, aws.ToString(out.Arn))
+	return name, nil
+}
+
+// usernameOf returns the name in an IAM user or STS assumed-role or
+// federated-user ARN.
+func usernameOf(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return "", false
+	}
+	res := parts[5]
+	switch {
+	case strings.HasPrefix(res, "user/"), strings.HasPrefix(res, "assumed-role/"), strings.HasPrefix(res, "federated-user/"):
+		name := res[strings.LastIndexByte(res, '/')+1:]
+		return name, name != ""
+	}
+	return "", false
+}
+
+// assumeRoleWithWebIdentity exchanges the source's token for role h.
+func (r *run) assumeRoleWithWebIdentity(ctx context.Context, h config.RoleHop) (Credentials, error) {
+	token, err := r.webIdentityToken()
+	if err != nil {
+		return Credentials{}, err
+	}
+	if h.SessionNameIsUsername {
+		return Credentials{}, fmt.Errorf("role %s: a web identity has no IAM user name for role_session_name = %s", h.RoleARN, config.UsernameSessionName)
+	}
+	name, _ := r.sessionName(ctx, h, Credentials{})
+	in := &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(h.RoleARN), RoleSessionName: aws.String(name), WebIdentityToken: aws.String(token)}
+	if d := hopDuration(h); d > 0 {
+		in.DurationSeconds = aws.Int32(int32(d / time.Second))
+	}
+	var out *sts.AssumeRoleWithWebIdentityOutput
+	err = r.call(ctx, "sts:AssumeRoleWithWebIdentity", fmt.Sprintf("%s as %q", h.RoleARN, name), h.Profile, func(ctx context.Context) error {
+		var err error
+		// The call is unsigned: the token is the credential.
+		out, err = r.clients(ctx).sts.AssumeRoleWithWebIdentity(ctx, in, func(o *sts.Options) { o.Credentials = aws.AnonymousCredentials{} })
+		return err
+	})
+	if err != nil {
+		return Credentials{}, err
+	}
+	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	return c, nil
+}
+
+// webIdentityToken reads the token file (a bearer secret: registered with
+// the log, never quoted).
+func (r *run) webIdentityToken() (string, error) {
+	src := r.chain.Source
+	path, err := config.ExpandPath(r.deps.Env, src.WebIdentityTokenFile)
+	if err != nil {
+		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "token file " + src.WebIdentityTokenFile, Err: err}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: fmt.Sprintf("no token file %s", path),
+				Next: "the file is written by the platform (EKS, GitHub Actions with id-token: write); check web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE"}
+		}
+		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "cannot read the token file", Err: err}
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: fmt.Sprintf("token file %s is empty", path)}
+	}
+	r.log.Secret(token)
+	return token, nil
+}

@@ -1,0 +1,107 @@
+// Package creds executes a config.Chain: it gets the source credentials,
+// then the MFA session, then each role, and hands back the last step's
+// temporary credentials.
+//
+// Each STS step is a wrapper around the one before it, as aws-vault's
+// providers are, with one difference that matters to its users: every
+// cached step takes a cross-process lock before it calls STS, and looks in
+// the cache again once it holds the lock. So processes started together
+// (Ansible forks, make -j, a Terraform run with many providers) wait for the
+// one that is refreshing an entry and reuse what it stored: one MFA prompt
+// and one call per STS action, however many processes ask.
+package creds
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/debug"
+	"github.com/kagi-cli/kagi/internal/keyring"
+	"github.com/kagi-cli/kagi/internal/prompt"
+)
+
+// Credentials are AWS credentials. They print redacted with every fmt verb,
+// so they cannot reach a log or an error by accident.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Expiration is when the credentials stop working; zero means they do
+	// not expire (long-term keys).
+	Expiration time.Time
+}
+
+// String shows the access key id (public: it is in CloudTrail and every
+// signed request) and the expiry, never the secret or the token.
+func (c Credentials) String() string {
+	exp := "never"
+	if !c.Expiration.IsZero() {
+		exp = c.Expiration.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("{%s [redacted] expires %s}", c.AccessKeyID, exp)
+}
+
+// GoString is String for %#v.
+func (c Credentials) GoString() string { return "creds.Credentials" + c.String() }
+
+// Format routes every verb through String or GoString.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, c.GoString())
+		return
+	}
+	io.WriteString(f, c.String())
+}
+
+// Expires reports whether the credentials have an end.
+func (c Credentials) Expires() bool { return !c.Expiration.IsZero() }
+
+// Deps is everything Retrieve needs from the outside world. Only Env is
+// required; each other dependency is used only by the chains that need it.
+type Deps struct {
+	// Keyring holds long-term keys (KeyringKeys sources), read with
+	// keyring.GetKeys. It is only touched when a step must call STS: a warm
+	// call served from the cache never opens it. nil is an error only for a
+	// chain that needs it.
+	Keyring keyring.Keyring
+	// Files are the shared files, for SharedKeys sources.
+	Files *config.Files
+	// Cache holds temporary credentials between processes; nil means no
+	// caching (environment mode).
+	Cache cache.Store
+	// Prompt chooses where MFA codes come from, given the chain's
+	// mfa_process. It is called only when a code is needed, at most once
+	// per Retrieve. nil: a chain that needs a code fails.
+	Prompt func(ctx context.Context, mfaProcess string) (prompt.Source, error)
+	// Env is the environment (Environment sources, container and instance
+	// metadata settings, credential_process's ~).
+	Env config.Env
+	// HTTPClient is used for every AWS call; nil means the SDK's default.
+	HTTPClient *http.Client
+	// Now is the clock for cache freshness and default session names; nil
+	// means time.Now.
+	Now func() time.Time
+	// Log is the --debug log; nil is fine. Every secret seen is registered
+	// with it.
+	Log *debug.Log
+	// Stderr receives credential_process's standard error; nil means the
+	// process's own os.Stderr, so its prompts and messages stay visible.
+	Stderr io.Writer
+}
+
+// RefreshWindow is how long before their expiry cached credentials are
+// replaced: a command started with less left could see them expire midway.
+const RefreshWindow = 5 * time.Minute
+
+// Retrieve runs chain and returns the credentials of its last step: the
+// source's own when it has no MFA session and no role.
+func Retrieve(ctx context.Context, chain *config.Chain, deps Deps) (Credentials, error) {
+	if chain == nil {
+		return Credentials{}, fmt.Errorf("no chain to run")
+	}
+	r := newRun(chain, deps)
+	return r.final(ctx)
+}

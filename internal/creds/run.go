@@ -1,0 +1,297 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/debug"
+	"github.com/kagi-cli/kagi/internal/prompt"
+)
+
+// maxMFAAttempts is how often a person is asked for a code before kagi
+// gives up.
+const maxMFAAttempts = 3
+
+// chainedMax is STS's cap on a session of a role assumed by a role.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
+const chainedMax = time.Hour
+
+// run is one Retrieve: the chain, the outside world, and what has been
+// learnt so far.
+type run struct {
+	chain *config.Chain
+	deps  Deps
+	now   func() time.Time
+	log   *debug.Log
+
+	aws *clients // built on first use
+
+	// The source's credentials and identity, fetched once.
+	src      *Credentials
+	srcID    string
+	srcIDErr error
+	srcIDOK  bool
+
+	// The MFA code source, chosen once.
+	mfa    prompt.Source
+	mfaErr error
+	mfaOK  bool
+}
+
+func newRun(chain *config.Chain, deps Deps) *run {
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &run{chain: chain, deps: deps, now: now, log: deps.Log}
+}
+
+func (r *run) clients(ctx context.Context) *clients {
+	if r.aws == nil {
+		r.aws = newClients(ctx, r.chain, r.deps.HTTPClient)
+		r.log.Printf("sts: endpoint %s", r.aws.endpoint)
+	}
+	return r.aws
+}
+
+// final returns the last step's credentials.
+func (r *run) final(ctx context.Context) (Credentials, error) {
+	switch {
+	case len(r.chain.Roles) > 0:
+		return r.role(ctx, len(r.chain.Roles)-1)
+	case r.chain.MFA != nil:
+		c, _, err := r.mfaSession(ctx)
+		return c, err
+	}
+	return r.source(ctx)
+}
+
+// hopDuration is the DurationSeconds to ask for (0: STS's default, 1h).
+func hopDuration(h config.RoleHop) time.Duration {
+	if h.Chained && h.Duration > chainedMax {
+		return chainedMax
+	}
+	return h.Duration
+}
+
+func (r *run) webIdentityHop(i int) bool {
+	return i == 0 && r.chain.Source.Kind == config.WebIdentity
+}
+
+// stepKey returns the cache key of role hop i, or of the MFA session for
+// i == -1, without fetching any credentials.
+func (r *run) stepKey(ctx context.Context, i int) (string, error) {
+	if i < 0 {
+		id, err := r.sourceID(ctx)
+		if err != nil {
+			return "", err
+		}
+		if r.chain.MFA == nil {
+			return id, nil
+		}
+		return mfaSessionKey(id, r.chain.MFA, r.chain.STSEndpoint), nil
+	}
+	prev, err := r.stepKey(ctx, i-1)
+	if err != nil {
+		return "", err
+	}
+	return roleKey(prev, r.chain.Roles[i], hopDuration(r.chain.Roles[i]), r.webIdentityHop(i), r.chain.STSEndpoint), nil
+}
+
+// callerOf returns the credentials that assume role hop i, and the cache
+// key they were kept under ("" when they are the source's).
+func (r *run) callerOf(ctx context.Context, i int) (Credentials, string, error) {
+	if i > 0 {
+		key, err := r.stepKey(ctx, i-1)
+		if err != nil {
+			return Credentials{}, "", err
+		}
+		c, err := r.role(ctx, i-1)
+		return c, key, err
+	}
+	if r.chain.MFA != nil {
+		return r.mfaSession(ctx)
+	}
+	c, err := r.source(ctx)
+	return c, "", err
+}
+
+// mfaSession returns the MFA session's credentials and cache key.
+func (r *run) mfaSession(ctx context.Context) (Credentials, string, error) {
+	m := r.chain.MFA
+	key, err := r.stepKey(ctx, -1)
+	if err != nil {
+		return Credentials{}, "", err
+	}
+	meta := cache.Entry{Profile: r.sessionProfile(), Kind: "session", Detail: m.Serial}
+	c, err := r.cached(ctx, key, "MFA session "+m.Serial, meta, func(ctx context.Context) (Credentials, error) {
+		src, err := r.source(ctx)
+		if err != nil {
+			return Credentials{}, err
+		}
+		return r.getSessionToken(ctx, src, m)
+	})
+	return c, key, err
+}
+
+// sessionProfile is the profile an MFA session belongs to: the one whose
+// keys made it, so `kagi remove` of that profile drops it.
+func (r *run) sessionProfile() string {
+	if r.chain.Source.Profile != "" {
+		return r.chain.Source.Profile
+	}
+	return r.chain.Profile
+}
+
+// role returns the credentials of role hop i, from the cache or STS.
+func (r *run) role(ctx context.Context, i int) (Credentials, error) {
+	h := r.chain.Roles[i]
+	key, err := r.stepKey(ctx, i)
+	if err != nil {
+		return Credentials{}, err
+	}
+	profile := h.Profile
+	if profile == "" {
+		profile = r.chain.Profile
+	}
+	meta := cache.Entry{Profile: profile, Kind: "role", Detail: h.RoleARN}
+	return r.cached(ctx, key, "role "+h.RoleARN, meta, func(ctx context.Context) (Credentials, error) {
+		if r.webIdentityHop(i) {
+			return r.assumeRoleWithWebIdentity(ctx, h)
+		}
+		caller, callerKey, err := r.callerOf(ctx, i)
+		if err != nil {
+			return Credentials{}, err
+		}
+		c, err := r.assumeRole(ctx, i, caller)
+		if err != nil && expiredToken(err) && callerKey != "" && r.deps.Cache != nil {
+			// The cached caller looked fresh but STS says it is not (revoked,
+			// or this machine's clock is off): drop it and make a new one, once.
+			r.log.Printf("cache: STS says the cached credentials that assume %s have expired; dropping them", h.RoleARN)
+			if derr := r.deps.Cache.Delete(ctx, callerKey); derr != nil {
+				r.log.Printf("cache: delete: %v", derr)
+			}
+			if caller, _, err = r.callerOf(ctx, i); err != nil {
+				return Credentials{}, err
+			}
+			c, err = r.assumeRole(ctx, i, caller)
+		}
+		return c, err
+	})
+}
+
+// cached returns the credentials under key when they are fresh, else
+// fetches them holding key's lock. The second look inside the lock is what
+// makes concurrent processes share one refresh: whoever waited finds what
+// the holder stored.
+func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fetch func(context.Context) (Credentials, error)) (Credentials, error) {
+	store := r.deps.Cache
+	if store == nil {
+		return fetch(ctx)
+	}
+	if c, ok := r.lookup(ctx, store, key, what, false); ok {
+		return c, nil
+	}
+	unlock, err := store.Lock(ctx, key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Credentials{}, fmt.Errorf("waiting for the cache lock of %s: %w", what, ctx.Err())
+		}
+		// A lock that cannot be taken (a read-only runtime directory...)
+		// costs at worst a second MFA prompt; failing would cost the run.
+		r.log.Printf("cache: cannot lock %s, going on without the lock: %v", what, err)
+		unlock = func() {}
+	}
+	defer unlock()
+	if c, ok := r.lookup(ctx, store, key, what, true); ok {
+		return c, nil
+	}
+	c, err := fetch(ctx)
+	if err != nil {
+		return Credentials{}, err
+	}
+	e := meta
+	e.AccessKeyID, e.SecretAccessKey, e.SessionToken, e.Expiration = c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration
+	if err := store.Put(ctx, key, e); err != nil {
+		r.log.Printf("cache: cannot store %s: %v", what, err)
+	} else {
+		r.log.Printf("cache: stored %s until %s", what, c.Expiration.UTC().Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+// lookup reads key and reports whether it holds credentials with more than
+// RefreshWindow left. Read errors are misses: the cache only saves work.
+func (r *run) lookup(ctx context.Context, store cache.Store, key, what string, locked bool) (Credentials, bool) {
+	e, err := store.Get(ctx, key)
+	switch {
+	case errors.Is(err, cache.ErrNotFound):
+		if !locked {
+			r.log.Printf("cache: miss for %s", what)
+		}
+		return Credentials{}, false
+	case err != nil:
+		r.log.Printf("cache: cannot read %s, treating it as a miss: %v", what, err)
+		return Credentials{}, false
+	}
+	r.log.Secret(e.SecretAccessKey, e.SessionToken)
+	left := e.Expiration.Sub(r.now())
+	if left < RefreshWindow {
+		if !locked {
+			r.log.Printf("cache: %s has %s left (refreshed under %s)", what, left.Round(time.Second), RefreshWindow)
+		}
+		return Credentials{}, false
+	}
+	if locked {
+		r.log.Printf("cache: hit for %s after waiting for the lock: another process refreshed it (%s left)", what, left.Round(time.Second))
+	} else {
+		r.log.Printf("cache: hit for %s (%s left)", what, left.Round(time.Second))
+	}
+	return Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken, Expiration: e.Expiration}, true
+}
+
+// promptSource chooses where codes come from, once per Retrieve.
+func (r *run) promptSource(ctx context.Context, process string) (prompt.Source, error) {
+	if !r.mfaOK {
+		r.mfaOK = true
+		if r.deps.Prompt == nil {
+			r.mfaErr = errors.New("no way to ask for an MFA code")
+		} else {
+			r.mfa, r.mfaErr = r.deps.Prompt(ctx, process)
+		}
+	}
+	return r.mfa, r.mfaErr
+}
+
+// withMFA calls call with MFA codes until STS takes one: up to
+// maxMFAAttempts times when a person is asked, once otherwise.
+func (r *run) withMFA(ctx context.Context, action, serial, process, profile string, call func(ctx context.Context, code string) error) error {
+	src, err := r.promptSource(ctx, process)
+	if err != nil {
+		return fmt.Errorf("%s needs an MFA code for %s: %w", action, serial, err)
+	}
+	for attempt := 1; ; attempt++ {
+		code, err := src.Code(ctx, prompt.Request{Serial: serial, Profile: profile, Attempt: attempt})
+		if err != nil {
+			return fmt.Errorf("MFA code for %s: %w", serial, err)
+		}
+		r.log.Secret(code)
+		err = call(ctx, code)
+		switch {
+		case err == nil:
+			return nil
+		case mfaDeviceUnknown(err):
+			return &MFADeviceError{Serial: serial, Profile: profile, Err: err}
+		case !mfaCodeRejected(err):
+			return err
+		}
+		r.log.Printf("mfa: %s rejected the code for %s (attempt %d of %d)", action, serial, attempt, maxMFAAttempts)
+		if !src.Interactive() || attempt >= maxMFAAttempts {
+			return &MFARejectedError{Serial: serial, Profile: profile, Action: action, Attempts: attempt, Interactive: src.Interactive(), Err: err}
+		}
+	}
+}

@@ -1,0 +1,366 @@
+package creds
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/keyring"
+)
+
+func (r *run) env(key string) string {
+	if r.deps.Env == nil {
+		return ""
+	}
+	v, _ := r.deps.Env(key)
+	return v
+}
+
+// sourceID identifies the source for cache keys without reading a secret
+// and, for keyring keys, without opening the keyring: a warm run must not
+// pay a D-Bus round trip or a passphrase prompt. Keys are identified by
+// their access key id where it is at hand, the keyring's by profile.
+func (r *run) sourceID(ctx context.Context) (string, error) {
+	if r.srcIDOK {
+		return r.srcID, r.srcIDErr
+	}
+	r.srcIDOK = true
+	s := r.chain.Source
+	switch s.Kind {
+	case config.KeyringKeys:
+		r.srcID = hashFields("keyring", s.Profile)
+	case config.SharedKeys:
+		k, err := r.sharedKeys()
+		r.srcID, r.srcIDErr = hashFields("file", k.AccessKeyID), err
+	case config.Environment:
+		c, err := r.envKeys()
+		r.srcID, r.srcIDErr = hashFields("env", c.AccessKeyID), err
+	case config.Process:
+		r.srcID = hashFields("process", s.Profile, s.CredentialProcess)
+	case config.WebIdentity:
+		// The token is a secret: only its hash goes into the key. A new
+		// token (they are rotated hourly) makes a new entry.
+		tok, err := r.webIdentityToken()
+		sum := sha256.Sum256([]byte(tok))
+		r.srcID, r.srcIDErr = hashFields("web-identity", s.WebIdentityTokenFile, hex.EncodeToString(sum[:])), err
+	case config.InstanceMetadata, config.ContainerMetadata:
+		r.srcID = hashFields(s.Kind.String(), s.Profile)
+	default:
+		r.srcIDErr = fmt.Errorf("profile %q: unknown kind of source %d", s.Profile, s.Kind)
+	}
+	return r.srcID, r.srcIDErr
+}
+
+// source returns the source's credentials, fetched once per Retrieve.
+func (r *run) source(ctx context.Context) (Credentials, error) {
+	if r.src != nil {
+		return *r.src, nil
+	}
+	s := r.chain.Source
+	var (
+		c   Credentials
+		err error
+	)
+	switch s.Kind {
+	case config.KeyringKeys:
+		c, err = r.keyringKeys(ctx)
+	case config.SharedKeys:
+		var k config.StaticKeys
+		k, err = r.sharedKeys()
+		c = Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SessionToken: k.SessionToken}
+	case config.Environment:
+		c, err = r.envKeys()
+	case config.Process:
+		c, err = r.process(ctx)
+	case config.InstanceMetadata:
+		c, err = r.instanceMetadata(ctx)
+	case config.ContainerMetadata:
+		c, err = r.containerMetadata(ctx)
+	case config.WebIdentity:
+		err = fmt.Errorf("profile %q: a web identity source needs a role to exchange its token for", s.Profile)
+	default:
+		err = fmt.Errorf("profile %q: unknown kind of source %d", s.Profile, s.Kind)
+	}
+	if err != nil {
+		return Credentials{}, err
+	}
+	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	if c.Expires() && !c.Expiration.After(r.now()) {
+		return Credentials{}, &ExpiredSourceError{Profile: s.Profile, Source: s.Kind.String(),
+			Err: fmt.Errorf("they expired at %s", c.Expiration.UTC().Format(time.RFC3339))}
+	}
+	r.log.Printf("source: %s credentials %s", s.Kind, c.AccessKeyID)
+	r.src = &c
+	return c, nil
+}
+
+func (r *run) keyringKeys(ctx context.Context) (Credentials, error) {
+	p := r.chain.Source.Profile
+	if r.deps.Keyring == nil {
+		return Credentials{}, &NoKeysError{Profile: p, Err: errors.New("no keyring is available")}
+	}
+	k, err := keyring.GetKeys(ctx, r.deps.Keyring, p)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return Credentials{}, &NoKeysError{Profile: p, Err: err}
+	}
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}, nil
+}
+
+func (r *run) sharedKeys() (config.StaticKeys, error) {
+	p := r.chain.Source.Profile
+	if r.deps.Files == nil {
+		return config.StaticKeys{}, fmt.Errorf("profile %q: the shared files were not loaded", p)
+	}
+	k, err := r.deps.Files.StaticKeys(p)
+	if err == nil {
+		r.log.Secret(k.SecretAccessKey, k.SessionToken)
+	}
+	return k, err
+}
+
+// envKeys reads the standard variables; AWS_CREDENTIAL_EXPIRATION (which
+// kagi exec sets, as aws-vault does) gives temporary ones an end.
+func (r *run) envKeys() (Credentials, error) {
+	c := Credentials{AccessKeyID: r.env("AWS_ACCESS_KEY_ID"), SecretAccessKey: r.env("AWS_SECRET_ACCESS_KEY"), SessionToken: r.env("AWS_SESSION_TOKEN")}
+	if c.SessionToken == "" {
+		c.SessionToken = r.env("AWS_SECURITY_TOKEN")
+	}
+	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	var missing []string
+	if c.AccessKeyID == "" {
+		missing = append(missing, "AWS_ACCESS_KEY_ID")
+	}
+	if c.SecretAccessKey == "" {
+		missing = append(missing, "AWS_SECRET_ACCESS_KEY")
+	}
+	if len(missing) > 0 {
+		return Credentials{}, &SourceError{Profile: r.chain.Source.Profile, Source: "environment",
+			Problem: strings.Join(missing, " and ") + " not set",
+			Next:    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile (AWS_PROFILE or the PROFILE argument)"}
+	}
+	if v := r.env("AWS_CREDENTIAL_EXPIRATION"); v != "" && c.SessionToken != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			r.log.Printf("source: ignoring AWS_CREDENTIAL_EXPIRATION %q: not RFC 3339", v)
+		} else {
+			c.Expiration = t.UTC()
+		}
+	}
+	return c, nil
+}
+
+// processOutput is credential_process's JSON, Version 1.
+// https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html
+type processOutput struct {
+	Version         int
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      string
+}
+
+// maxProcessOutput bounds what is read from credential_process: the JSON
+// is a few kilobytes at most.
+const maxProcessOutput = 1 << 20
+
+// process runs credential_process with sh -c, as the AWS CLI runs it
+// through the shell on Unix. Its standard error goes to Deps.Stderr so its
+// own prompts and messages reach the user; its output is a secret and never
+// quoted in an error.
+func (r *run) process(ctx context.Context) (Credentials, error) {
+	s := r.chain.Source
+	fail := func(problem string, err error) error {
+		return &SourceError{Profile: s.Profile, Source: "credential_process", Problem: problem, Err: err,
+			Next: fmt.Sprintf("run the command of credential_process (%s:%d) by hand to see what it prints", s.File, s.Line)}
+	}
+	cmd := exec.CommandContext(ctx, "sh", "-c", s.CredentialProcess)
+	var out bytes.Buffer
+	var errTail tailBuffer
+	cmd.Stdout = &limitWriter{w: &out, n: maxProcessOutput}
+	stderr := r.deps.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	cmd.Stderr = io.MultiWriter(stderr, &errTail)
+	start := time.Now()
+	err := cmd.Run()
+	r.log.Printf("source: credential_process of profile %q ran for %s", s.Profile, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		if ctx.Err() != nil {
+			return Credentials{}, fmt.Errorf("credential_process of profile %q: %w", s.Profile, ctx.Err())
+		}
+		problem := "the command failed"
+		if last := errTail.lastLine(); last != "" {
+			problem += " (" + last + ")"
+		}
+		return Credentials{}, fail(problem, err)
+	}
+	var p processOutput
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		// Not wrapped: a JSON error can quote part of the output.
+		return Credentials{}, fail("its output is not the credential_process JSON", nil)
+	}
+	r.log.Secret(p.SecretAccessKey, p.SessionToken)
+	if p.Version != 1 {
+		return Credentials{}, fail(fmt.Sprintf("its output has Version %d, want 1", p.Version), nil)
+	}
+	if p.AccessKeyID == "" || p.SecretAccessKey == "" {
+		return Credentials{}, fail("its output lacks AccessKeyId or SecretAccessKey", nil)
+	}
+	c := Credentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken}
+	if p.Expiration != "" {
+		t, err := time.Parse(time.RFC3339, p.Expiration)
+		if err != nil {
+			return Credentials{}, fail(fmt.Sprintf("its Expiration %q is not RFC 3339", p.Expiration), nil)
+		}
+		c.Expiration = t.UTC()
+	}
+	return c, nil
+}
+
+// limitWriter fails writes beyond n bytes, so a runaway process ends with
+// an error (EPIPE) instead of filling memory.
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, errors.New("output too long")
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
+}
+
+// tailBuffer keeps the last few hundred bytes written to it.
+type tailBuffer struct{ b []byte }
+
+const tailSize = 512
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > tailSize {
+		t.b = append(t.b[:0], t.b[len(t.b)-tailSize:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) lastLine() string {
+	lines := strings.Split(strings.TrimSpace(string(t.b)), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if len(last) > 200 {
+		last = last[:200] + "..."
+	}
+	return last
+}
+
+// instanceMetadata uses the SDK's IMDSv2 client, honouring the SDK's
+// AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT.
+func (r *run) instanceMetadata(ctx context.Context) (Credentials, error) {
+	s := r.chain.Source
+	if strings.EqualFold(r.env("AWS_EC2_METADATA_DISABLED"), "true") {
+		return Credentials{}, &SourceError{Profile: s.Profile, Source: "instance metadata", Problem: "AWS_EC2_METADATA_DISABLED is true"}
+	}
+	opts := imds.Options{Endpoint: r.env("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
+	if r.deps.HTTPClient != nil {
+		opts.HTTPClient = r.deps.HTTPClient
+	}
+	p := ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = imds.New(opts) })
+	return r.provider(ctx, p, "instance metadata")
+}
+
+// containerMetadata reads the ECS/EKS Pod Identity credential endpoint:
+// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2) or
+// AWS_CONTAINER_CREDENTIALS_FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN
+// or _TOKEN_FILE.
+func (r *run) containerMetadata(ctx context.Context) (Credentials, error) {
+	s := r.chain.Source
+	fail := func(problem string) error {
+		return &SourceError{Profile: s.Profile, Source: "container", Problem: problem,
+			Next: "credential_source = EcsContainer works inside ECS tasks and EKS pods, which set AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI"}
+	}
+	endpoint := ""
+	if rel := r.env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
+		endpoint = "http://169.254.170.2" + rel
+	} else if full := r.env("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
+		if !allowedContainerURI(full) {
+			return Credentials{}, fail(fmt.Sprintf("AWS_CONTAINER_CREDENTIALS_FULL_URI %q must be https or on a loopback or container metadata address", full))
+		}
+		endpoint = full
+	} else {
+		return Credentials{}, fail("neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")
+	}
+	token, tokenFile := r.env("AWS_CONTAINER_AUTHORIZATION_TOKEN"), r.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+	if tokenFile != "" {
+		data, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return Credentials{}, &SourceError{Profile: s.Profile, Source: "container", Problem: "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", Err: err}
+		}
+		token = strings.TrimSpace(string(data))
+	}
+	r.log.Secret(token)
+	p := endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
+		if r.deps.HTTPClient != nil {
+			o.HTTPClient = r.deps.HTTPClient
+		}
+		o.AuthorizationToken = token
+	})
+	return r.provider(ctx, p, "container")
+}
+
+// allowedContainerURI is the SDKs' rule for a full container credentials
+// URI: https anywhere, http only to the machine itself or the ECS and EKS
+// metadata addresses, so that a token is never sent in clear to the network.
+func allowedContainerURI(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	if u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (r *run) provider(ctx context.Context, p aws.CredentialsProvider, what string) (Credentials, error) {
+	start := time.Now()
+	ac, err := p.Retrieve(ctx)
+	r.log.Printf("source: %s answered in %s", what, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		return Credentials{}, &SourceError{Profile: r.chain.Source.Profile, Source: what, Problem: "no credentials", Err: err}
+	}
+	c := Credentials{AccessKeyID: ac.AccessKeyID, SecretAccessKey: ac.SecretAccessKey, SessionToken: ac.SessionToken}
+	if ac.CanExpire {
+		c.Expiration = ac.Expires.UTC()
+	}
+	return c, nil
+}
