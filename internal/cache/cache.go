@@ -1,0 +1,60 @@
+// Package cache keeps temporary AWS credentials between kagi processes, and
+// the cross-process locks that make concurrent processes wait for the one
+// that is refreshing an entry instead of each asking STS (and the user).
+package cache
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by Get for a missing, expired-and-removed or
+// corrupt entry (a corrupt entry is deleted, never fatal).
+var ErrNotFound = errors.New("no cached credentials")
+
+// Entry is one set of temporary credentials at rest.
+type Entry struct {
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	SessionToken    string    `json:"session_token"`
+	Expiration      time.Time `json:"expiration"`
+	// Profile and Kind ("session" for an MFA session, "role" for a role hop)
+	// describe the entry for `kagi list` and `kagi clear PROFILE`.
+	Profile string `json:"profile"`
+	Kind    string `json:"kind"`
+	// Detail is a public description: the MFA serial or the role ARN.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Info is what List says about an entry, without its secrets.
+type Info struct {
+	Key        string
+	Profile    string
+	Kind       string
+	Detail     string
+	Expiration time.Time
+}
+
+// Store holds entries by key (an opaque hash of everything that changes the
+// result of the STS call) and hands out per-key locks.
+//
+// Contract, checked for every implementation by one conformance suite:
+//   - Get returns what the last Put stored for key, or wraps ErrNotFound.
+//     A corrupt or unreadable entry is deleted and reported as ErrNotFound.
+//   - Put replaces the entry atomically: a concurrent Get sees the old or
+//     the new entry, never a mix; a crash leaves one of the two.
+//   - Delete removes key; deleting a missing key is not an error.
+//   - List returns Info for every entry.
+//   - Lock blocks until this process holds key's lock across all processes
+//     of the same user, or ctx is done. The lock is released by unlock or
+//     when the holding process dies (even by SIGKILL).
+//   - Secrets never reach persistent disk unencrypted, nor any file wider
+//     than 0600, nor an error message.
+type Store interface {
+	Get(ctx context.Context, key string) (Entry, error)
+	Put(ctx context.Context, key string, e Entry) error
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context) ([]Info, error)
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}

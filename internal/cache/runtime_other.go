@@ -1,0 +1,7 @@
+//go:build !linux
+
+package cache
+
+// inMemoryFS is false where XDG_RUNTIME_DIR is not a tmpfs convention
+// (macOS has no such directory); KAGI_CACHE_DIR still works there.
+func inMemoryFS(string) bool { return false }
