@@ -1,0 +1,441 @@
+package keyring
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// ErrWrongPassphrase is wrapped by the file backend's errors when the
+// passphrase does not open the keyring's items.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
+
+// CorruptError is a file backend item that cannot be read: truncated,
+// edited, or not an item at all. It is never a silent miss.
+type CorruptError struct {
+	Path   string
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("keyring file %q is damaged: %s", e.Path, e.Reason)
+}
+
+// KDFParams are argon2id's cost parameters (RFC 9106). They are written
+// into every item's header, so a later kagi can change the defaults and
+// still read old items.
+type KDFParams struct {
+	Time      uint32 `json:"time"`       // passes over memory
+	MemoryKiB uint32 `json:"memory_kib"` // memory in KiB
+	Threads   uint8  `json:"threads"`
+}
+
+// DefaultKDF is RFC 9106's second recommended option (64 MiB, 3 passes,
+// 4 lanes): about a tenth of a second once per process.
+func DefaultKDF() KDFParams { return KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4} }
+
+// LowSecurityKDFForTests returns parameters that make the KDF nearly free.
+// Only tests may pass them in Options.FileKDF: items written with them are
+// easy to brute-force.
+func LowSecurityKDFForTests() KDFParams { return KDFParams{Time: 1, MemoryKiB: 64, Threads: 1} }
+
+// Limits on parameters read from a header, so a planted file cannot make
+// kagi allocate without bound.
+const (
+	maxKDFMemoryKiB = 4 << 20 // 4 GiB
+	maxKDFTime      = 64
+	itemSuffix      = ".item"
+	tempPrefix      = ".tmp-"
+	fileFormat      = 1
+)
+
+// fileHeaderKDF identifies one derived key: algorithm, salt and costs.
+// It is comparable, so it keys the per-process cache of derived keys.
+type fileHeaderKDF struct {
+	Alg  string `json:"alg"`
+	Salt string `json:"salt"` // hex of 16 random bytes; a string keeps the struct comparable
+	KDFParams
+}
+
+// fileItem is one item file: a JSON object on one line.
+type fileItem struct {
+	Format int           `json:"kagi_keyring"`
+	Name   string        `json:"name"`
+	KDF    fileHeaderKDF `json:"kdf"`
+	// Check is a hash of the derived key: a mismatch means a wrong
+	// passphrase; a match with a failing AEAD means a damaged file.
+	Check []byte `json:"check"`
+	Nonce []byte `json:"nonce"`
+	Data  []byte `json:"data"` // XChaCha20-Poly1305, the item name as associated data
+}
+
+// fileKeyring is kagi's own encrypted store for machines without an OS
+// keyring: one file per item in dir. One file per item means two processes
+// setting different items never race, a damaged file loses one item, and
+// List reads only the plaintext headers (no passphrase needed to list).
+type fileKeyring struct {
+	dir        string
+	kdf        KDFParams
+	passphrase func(context.Context) (string, error)
+
+	mu    sync.Mutex // guards the fields below; held while deriving
+	pass  string
+	asked bool
+	keys  map[fileHeaderKDF][]byte
+	cur   *fileHeaderKDF // parameters new items are written with
+}
+
+func newFileKeyring(dir string, kdf KDFParams, passphrase func(context.Context) (string, error)) *fileKeyring {
+	if kdf == (KDFParams{}) {
+		kdf = DefaultKDF()
+	}
+	return &fileKeyring{dir: dir, kdf: kdf, passphrase: passphrase, keys: map[fileHeaderKDF][]byte{}}
+}
+
+func (k *fileKeyring) Backend() string { return "file" }
+
+// itemFile is name's file: lower-case letters, digits, '-' and '_' as
+// they are, every other byte as %XX. Upper case is escaped so two names
+// differing in case stay two files on case-insensitive file systems; a
+// name too long to escape within file name limits is hashed (the name is
+// in the header either way).
+func (k *fileKeyring) itemFile(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	base := b.String()
+	if len(base) > 200 {
+		sum := sha256.Sum256([]byte(name))
+		base = "h-" + hex.EncodeToString(sum[:])
+	}
+	return filepath.Join(k.dir, base+itemSuffix)
+}
+
+func (k *fileKeyring) Get(ctx context.Context, name string) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	path := k.itemFile(name)
+	it, err := readItem(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if it.Name != name {
+		return nil, &CorruptError{path, fmt.Sprintf("holds item %q, not %q", it.Name, name)}
+	}
+	key, err := k.key(ctx, it.KDF, path)
+	if err != nil {
+		return nil, err
+	}
+	if !checkMatches(key, it.Check) {
+		return nil, fmt.Errorf("file keyring in %q: %w (it does not open %q)", k.dir, ErrWrongPassphrase, name)
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(it.Nonce) != aead.NonceSize() {
+		return nil, &CorruptError{path, "bad nonce length"}
+	}
+	data, err := aead.Open(nil, it.Nonce, it.Data, associatedData(name))
+	if err != nil {
+		return nil, &CorruptError{path, "the passphrase is right but the data does not authenticate"}
+	}
+	return data, nil
+}
+
+func (k *fileKeyring) Set(ctx context.Context, name string, data []byte) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	h, err := k.current(ctx)
+	if err != nil {
+		return err
+	}
+	key, err := k.key(ctx, h, "")
+	if err != nil {
+		return err
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	it := fileItem{
+		Format: fileFormat,
+		Name:   name,
+		KDF:    h,
+		Check:  keyCheck(key),
+		Nonce:  nonce,
+		Data:   aead.Seal(nil, nonce, data, associatedData(name)),
+	}
+	out, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	if err := k.ensureDir(); err != nil {
+		return err
+	}
+	return writeFileAtomic(k.itemFile(name), append(out, '\n'))
+}
+
+func (k *fileKeyring) Remove(ctx context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	err := os.Remove(k.itemFile(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(k.dir)
+}
+
+func (k *fileKeyring) List(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(k.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !strings.HasSuffix(e.Name(), itemSuffix) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		path := filepath.Join(k.dir, e.Name())
+		it, err := readItem(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir
+		}
+		if err != nil {
+			return nil, err
+		}
+		if k.itemFile(it.Name) != path {
+			return nil, &CorruptError{path, fmt.Sprintf("holds item %q under another item's file name", it.Name)}
+		}
+		names = append(names, it.Name)
+	}
+	return names, nil
+}
+
+// readItem reads and checks the header of an item file.
+func readItem(path string) (*fileItem, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var it fileItem
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&it); err != nil {
+		return nil, &CorruptError{path, "not a kagi keyring item"}
+	}
+	switch {
+	case it.Format != fileFormat:
+		return nil, &CorruptError{path, fmt.Sprintf("unknown format %d (written by a newer kagi?)", it.Format)}
+	case !ValidName(it.Name):
+		return nil, &CorruptError{path, "bad item name"}
+	case it.KDF.Alg != "argon2id":
+		return nil, &CorruptError{path, fmt.Sprintf("unknown key derivation %q", it.KDF.Alg)}
+	case it.KDF.Time == 0 || it.KDF.Time > maxKDFTime || it.KDF.Threads == 0 ||
+		it.KDF.MemoryKiB < 8*uint32(it.KDF.Threads) || it.KDF.MemoryKiB > maxKDFMemoryKiB:
+		return nil, &CorruptError{path, "key derivation parameters out of range"}
+	case len(it.Check) == 0:
+		return nil, &CorruptError{path, "no key check"}
+	}
+	return &it, nil
+}
+
+// current returns the KDF header new items are written with: that of an
+// item already in the directory, so one passphrase and one derivation
+// serve all items, else fresh.
+func (k *fileKeyring) current(ctx context.Context) (fileHeaderKDF, error) {
+	k.mu.Lock()
+	cur := k.cur
+	k.mu.Unlock()
+	if cur != nil {
+		return *cur, nil
+	}
+	entries, err := os.ReadDir(k.dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fileHeaderKDF{}, err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), itemSuffix) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		path := filepath.Join(k.dir, e.Name())
+		it, err := readItem(path)
+		if err != nil {
+			continue // a damaged item must not stop writing others
+		}
+		key, err := k.key(ctx, it.KDF, path)
+		if err != nil {
+			return fileHeaderKDF{}, err
+		}
+		// Writing with a passphrase that does not open what is there
+		// would leave items no single passphrase opens.
+		if !checkMatches(key, it.Check) {
+			return fileHeaderKDF{}, fmt.Errorf("file keyring in %q: %w (it does not open the items already stored)", k.dir, ErrWrongPassphrase)
+		}
+		return k.setCurrent(it.KDF), nil
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return fileHeaderKDF{}, err
+	}
+	return k.setCurrent(fileHeaderKDF{Alg: "argon2id", Salt: hex.EncodeToString(salt), KDFParams: k.kdf}), nil
+}
+
+func (k *fileKeyring) setCurrent(h fileHeaderKDF) fileHeaderKDF {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cur == nil {
+		k.cur = &h
+	}
+	return *k.cur
+}
+
+// key derives (once per process for each header) the item key.
+func (k *fileKeyring) key(ctx context.Context, h fileHeaderKDF, path string) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if key, ok := k.keys[h]; ok {
+		return key, nil
+	}
+	salt, err := hex.DecodeString(h.Salt)
+	if err != nil || len(salt) < 8 {
+		return nil, &CorruptError{path, "bad salt"}
+	}
+	if !k.asked {
+		if k.passphrase == nil {
+			return nil, errors.New("the file keyring needs a passphrase and none was provided")
+		}
+		p, err := k.passphrase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if p == "" {
+			return nil, errors.New("the file keyring's passphrase is empty")
+		}
+		k.pass, k.asked = p, true
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	key := argon2.IDKey([]byte(k.pass), salt, h.Time, h.MemoryKiB, h.Threads, chacha20poly1305.KeySize)
+	k.keys[h] = key
+	return key, nil
+}
+
+func associatedData(name string) []byte { return []byte("kagi keyring item\x00" + name) }
+
+func keyCheck(key []byte) []byte {
+	sum := sha256.Sum256(append([]byte("kagi keyring key check\x00"), key...))
+	return sum[:16]
+}
+
+func checkMatches(key, check []byte) bool {
+	return subtle.ConstantTimeCompare(keyCheck(key), check) == 1
+}
+
+// ensureDir creates the directory 0700, and narrows an existing one that
+// others could read.
+func (k *fileKeyring) ensureDir() error {
+	if err := os.MkdirAll(k.dir, 0o700); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(k.dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(k.dir, 0o700)
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data, mode 0600: a temporary file in
+// the same directory, fsync, rename, fsync of the directory. A crash
+// leaves the old file or the new one, never a mix.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename or removal in dir durable. Windows cannot fsync
+// a directory; its renames are durable once MoveFileEx returns.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
