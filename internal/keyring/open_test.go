@@ -3,9 +3,11 @@ package keyring_test
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
@@ -72,5 +74,70 @@ func TestFileDir(t *testing.T) {
 	}
 	if _, err := keyring.FileDir(keyring.Options{GOOS: "linux"}); err == nil {
 		t.Error("FileDir without HOME succeeded")
+	}
+}
+
+// hungBus is a socket that accepts connections and never answers, like a
+// stuck dbus-daemon.
+func hungBus(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bus")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skipf("no unix sockets: %v", err)
+	}
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "unix:path=" + path
+}
+
+func TestHungSessionBusDoesNotHang(t *testing.T) {
+	addr := hungBus(t)
+	env := envMap(map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr, "HOME": t.TempDir()})
+
+	start := time.Now()
+	_, err := keyring.Open(context.Background(), keyring.Options{Backend: "secret-service", Env: env, Timeout: 200 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Errorf("Open(secret-service) on a hung bus = %v, want a no-answer error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open(secret-service) took %v with a 200ms timeout", d)
+	}
+
+	start = time.Now()
+	kr, err := keyring.Open(context.Background(), keyring.Options{GOOS: "linux", Env: env})
+	if err != nil || kr.Backend() != "file" {
+		t.Errorf("default on a hung bus = %v, %v; want the file backend", kr, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("choosing the default took %v on a hung bus", d)
+	}
+
+	// The caller's context ends the wait too.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if _, err := keyring.Open(ctx, keyring.Options{Backend: "kwallet", Env: env}); err == nil {
+		t.Error("Open(kwallet) on a hung bus succeeded")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open(kwallet) took %v after its context ended", d)
 	}
 }
