@@ -160,7 +160,9 @@ func TestFileCorruptIsAnErrorNotAPanic(t *testing.T) {
 		{"huge kdf memory", func(d []byte) []byte {
 			return []byte(strings.Replace(string(d), `"memory_kib":64`, `"memory_kib":4000000000`, 1))
 		}},
-		{"newer format", func(d []byte) []byte { return []byte(strings.Replace(string(d), `"kagi_keyring":1`, `"kagi_keyring":2`, 1)) }},
+		{"newer format", func(d []byte) []byte {
+			return []byte(strings.Replace(string(d), `"kagi_keyring":1`, `"kagi_keyring":2`, 1))
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
