@@ -18,25 +18,43 @@ import (
 )
 
 // call runs one AWS operation, logs it and turns its error into one of
-// this package's: a single line naming the action, the role and the
-// endpoint.
+// this package's (see translate).
 func (r *run) call(ctx context.Context, action, subject, profile string, op func(ctx context.Context) error) error {
-	endpoint := r.clients(ctx).endpoint
 	start := time.Now()
 	err := op(ctx)
+	r.logCall(ctx, action, subject, start, err)
+	return r.translate(ctx, action, subject, profile, err)
+}
+
+func (r *run) logCall(ctx context.Context, action, subject string, start time.Time, err error) {
 	took := time.Since(start).Round(time.Millisecond)
+	endpoint := r.clients(ctx).endpoint
 	if err == nil {
 		r.log.Printf("sts: %s %s at %s: ok (%s)", action, subject, endpoint, took)
+		return
+	}
+	code, msg, _ := apiCode(err)
+	if code == "" {
+		msg = err.Error()
+	}
+	r.log.Printf("sts: %s %s at %s: failed after %s: %s %s", action, subject, endpoint, took, code, msg)
+}
+
+// translate makes err a single line naming the action, the role and the
+// endpoint: UnavailableError when AWS could not be reached or kept
+// throttling, APIError when it refused.
+func (r *run) translate(ctx context.Context, action, subject, profile string, err error) error {
+	if err == nil {
 		return nil
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s %s: %w", action, subject, ctx.Err())
 	}
-	code, msg, isAPI := apiCode(err)
-	r.log.Printf("sts: %s %s at %s: failed (%s): %s %s", action, subject, endpoint, took, code, msg)
+	endpoint := r.clients(ctx).endpoint
 	if reason, ok := unavailable(err); ok {
 		return &UnavailableError{Action: action, Endpoint: endpoint, Attempts: attempts(err), Reason: reason, Err: err}
 	}
+	code, msg, isAPI := apiCode(err)
 	if !isAPI {
 		return fmt.Errorf("%s %s at %s: %w", action, subject, endpoint, err)
 	}
@@ -49,7 +67,7 @@ func (r *run) sdkErr(ctx context.Context, action, subject, profile string, err e
 	if err == nil || mfaCodeRejected(err) || mfaDeviceUnknown(err) {
 		return err
 	}
-	return r.call(ctx, action, subject, profile, func(context.Context) error { return err })
+	return r.translate(ctx, action, subject, profile, err)
 }
 
 func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MFASession) (Credentials, error) {
@@ -63,9 +81,7 @@ func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MF
 		start := time.Now()
 		var err error
 		out, err = r.clients(ctx).sts.GetSessionToken(ctx, in, func(o *sts.Options) { o.Credentials = staticCreds(src) })
-		if err == nil {
-			r.log.Printf("sts: sts:GetSessionToken %s for %s at %s: ok (%s)", m.Serial, m.Duration, r.clients(ctx).endpoint, time.Since(start).Round(time.Millisecond))
-		}
+		r.logCall(ctx, "sts:GetSessionToken", fmt.Sprintf("%s for %s", m.Serial, m.Duration), start, err)
 		return r.sdkErr(ctx, "sts:GetSessionToken", m.Serial, r.sessionProfile(), err)
 	})
 	if err != nil {
@@ -101,9 +117,7 @@ func (r *run) assumeRole(ctx context.Context, i int, caller Credentials) (Creden
 	do := func(ctx context.Context) (*sts.AssumeRoleOutput, error) {
 		start := time.Now()
 		out, err := r.clients(ctx).sts.AssumeRole(ctx, in, func(o *sts.Options) { o.Credentials = staticCreds(caller) })
-		if err == nil {
-			r.log.Printf("sts: sts:AssumeRole %s for %s at %s: ok (%s)", subject, durationText(hopDuration(h)), r.clients(ctx).endpoint, time.Since(start).Round(time.Millisecond))
-		}
+		r.logCall(ctx, "sts:AssumeRole", subject+" for "+durationText(hopDuration(h)), start, err)
 		return out, err
 	}
 	var out *sts.AssumeRoleOutput

@@ -696,3 +696,33 @@ func TestSessionRefusedAsExpiredIsReplacedOnce(t *testing.T) {
 	}
 	_ = c
 }
+
+func TestSharedKeysThroughResolve(t *testing.T) {
+	// A chain as config.Resolve makes it from real files: keys of "bob" in
+	// the credentials file, a role profile using them.
+	e := startEmu(t)
+	credsFile, err := config.Parse("/home/u/.aws/credentials", config.CredentialsFile,
+		[]byte("[bob]\naws_access_key_id = "+bobKey+"\naws_secret_access_key = "+bobSecret+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile, err := config.Parse("/home/u/.aws/config", config.ConfigFile,
+		[]byte("[profile long]\nrole_arn = "+roleLong+"\nsource_profile = bob\nrole_session_name = ${aws:username}\nendpoint_url = "+e.url+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := &config.Files{Config: cfgFile, Credentials: credsFile}
+	chain, err := config.Resolve(files, config.Request{Profile: "long", Env: config.MapEnv(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := e.deps(nil, newCache(), nil)
+	deps.Files = files
+	c, err := creds.Retrieve(context.Background(), chain, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.callerARN(t, c); got != "arn:aws:sts::222222222222:assumed-role/long/bob" {
+		t.Fatalf("caller %s", got)
+	}
+}
