@@ -1,0 +1,421 @@
+// Package credfile edits the AWS shared credentials file in place, keeping
+// every byte outside the edited keys as it was: comments, order, spacing,
+// CRLF line endings and the other sections. Every edit is a locked
+// read-modify-write that replaces the file atomically.
+//
+// The line rules are internal/config's (the AWS CLI's): "[name]" headers,
+// "name = value" keys, '#'/';' comments, lines indented deeper than a key
+// continuing it. Each edit is checked by parsing the result with
+// config.Parse before it is written, so what kagi writes is what the SDKs
+// will read.
+package credfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kagi-cli/kagi/internal/config"
+)
+
+// Removed holds the values RemoveKeys deleted. Printing it with any fmt
+// verb shows the key id only.
+type Removed struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string // aws_session_token, or the legacy aws_security_token
+}
+
+func (r Removed) String() string { return fmt.Sprintf("{%s [redacted]}", r.AccessKeyID) }
+func (r Removed) GoString() string {
+	return fmt.Sprintf("credfile.Removed{AccessKeyID:%q, [redacted]}", r.AccessKeyID)
+}
+func (r Removed) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, r.GoString())
+		return
+	}
+	fmt.Fprint(f, r.String())
+}
+
+// KV is one key to set.
+type KV struct {
+	Key, Value string
+}
+
+// FileNotFoundError is a credentials file that does not exist.
+type FileNotFoundError struct{ Path string }
+
+func (e *FileNotFoundError) Error() string { return fmt.Sprintf("%s does not exist", e.Path) }
+func (e *FileNotFoundError) Unwrap() error { return fs.ErrNotExist }
+
+// NoSectionError is a profile with no [section] in the file.
+type NoSectionError struct{ Path, Profile string }
+
+func (e *NoSectionError) Error() string {
+	return fmt.Sprintf("%s has no section [%s]", e.Path, e.Profile)
+}
+
+// NoKeysError is a profile whose section holds no credential keys.
+type NoKeysError struct{ Path, Profile string }
+
+func (e *NoKeysError) Error() string {
+	return fmt.Sprintf("section [%s] of %s holds no access keys", e.Profile, e.Path)
+}
+
+// RemoveKeys deletes the aws_access_key_id, aws_secret_access_key,
+// aws_session_token and aws_security_token lines (and any lines
+// continuing them) from every [profile] section of the credentials file at
+// path, and returns the values deleted (the last of duplicates, as the
+// SDKs read them). Every other byte stays as it was. The section header
+// stays even when no key is left under it: it may carry the user's
+// comments, and an empty section means nothing to the SDKs.
+func RemoveKeys(path, profile string) (Removed, error) {
+	var removed Removed
+	err := edit(path, false, func(lines []line, _ string) ([]line, error) {
+		if !hasSection(lines, profile) {
+			return nil, &NoSectionError{path, profile}
+		}
+		var out []line
+		found := false
+		drop := false
+		for _, l := range lines {
+			switch l.kind {
+			case headerLine:
+				drop = false
+			case keyLine:
+				drop = l.section == profile && isCredKey(l.key)
+				if drop {
+					found = true
+					switch l.key {
+					case "aws_access_key_id":
+						removed.AccessKeyID = l.value()
+					case "aws_secret_access_key":
+						removed.SecretAccessKey = l.value()
+					default:
+						removed.SessionToken = l.value()
+					}
+				}
+			}
+			// Comments and blank lines stay; continuation lines go with
+			// their key.
+			if !drop || l.kind == otherLine {
+				out = append(out, l)
+			}
+		}
+		if !found {
+			return nil, &NoKeysError{path, profile}
+		}
+		return out, nil
+	}, func(before, after *config.File) error {
+		s := after.Profile(profile)
+		for _, k := range []string{"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"} {
+			if s.Key(k) != nil {
+				return fmt.Errorf("%s would still hold %s in [%s] after the edit", path, k, profile)
+			}
+		}
+		return sameExcept(before, after, profile)
+	})
+	if err != nil {
+		return Removed{}, err
+	}
+	return removed, nil
+}
+
+// SetSection sets the given keys in section [profile] of the credentials
+// file at path, creating the file (0600, directory 0700) or the section
+// (at the end, with comment on the lines above its header) when missing.
+// A key already in the section keeps its line and its place; only the text
+// after "=" changes. Keys not named in kv and every other byte of the file
+// stay as they were. An existing section's comments are left alone.
+func SetSection(path, profile string, kv []KV, comment string) error {
+	if err := checkSection(profile); err != nil {
+		return err
+	}
+	want := map[string]string{}
+	for _, p := range kv {
+		if err := checkKV(p); err != nil {
+			return err
+		}
+		want[strings.ToLower(p.Key)] = p.Value
+	}
+	if strings.ContainsAny(comment, "\r") {
+		return errors.New("comment must not contain a carriage return")
+	}
+	return edit(path, true, func(lines []line, eol string) ([]line, error) {
+		done := map[string]bool{}
+		var out []line
+		last := -1    // index in out after which new keys go
+		skip := false // dropping the continuation lines of a replaced key
+		for _, l := range lines {
+			switch l.kind {
+			case headerLine:
+				skip = false
+			case keyLine:
+				skip = false
+				if v, ok := want[l.key]; ok && l.section == profile {
+					skip = true
+					if done[l.key] {
+						continue // a duplicate: the value is set once, on the first line
+					}
+					l = l.withValue(v)
+					done[l.key] = true
+				}
+			case contLine:
+				if skip {
+					continue
+				}
+			}
+			out = append(out, l)
+			if l.section == profile && l.kind != otherLine {
+				last = len(out) - 1
+			}
+		}
+		var add []line
+		for _, p := range kv {
+			k := strings.ToLower(p.Key)
+			if !done[k] {
+				add = append(add, newKeyLine(profile, p.Key, p.Value, eol))
+				done[k] = true
+			}
+		}
+		if last < 0 {
+			// A new section at the end, after a blank line.
+			if n := len(out); n > 0 && out[n-1].eol == "" {
+				out[n-1].eol = eol
+			}
+			if len(out) > 0 && strings.TrimSpace(out[len(out)-1].text) != "" {
+				out = append(out, line{kind: otherLine, eol: eol})
+			}
+			if comment != "" {
+				for _, c := range strings.Split(comment, "\n") {
+					out = append(out, line{text: strings.TrimRight("# "+c, " "), kind: otherLine, eol: eol})
+				}
+			}
+			out = append(out, line{text: "[" + profile + "]", kind: headerLine, section: profile, eol: eol})
+			return append(out, add...), nil
+		}
+		if out[last].eol == "" {
+			out[last].eol = eol
+		}
+		return append(out[:last+1], append(add, out[last+1:]...)...), nil
+	}, func(before, after *config.File) error {
+		s := after.Profile(profile)
+		for k, v := range want {
+			if got, ok := s.Get(k); !ok || got != v {
+				return fmt.Errorf("%s would not read %s back as written in [%s]", path, k, profile)
+			}
+		}
+		if old := before.Profile(profile); old != nil {
+			for _, k := range old.Keys {
+				if _, set := want[k.Name]; !set && !sameKey(k, s.Key(k.Name)) {
+					return fmt.Errorf("%s: the edit would change %s in [%s]", path, k.Name, profile)
+				}
+			}
+		}
+		return sameExcept(before, after, profile)
+	})
+}
+
+func isCredKey(k string) bool {
+	switch k {
+	case "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token":
+		return true
+	}
+	return false
+}
+
+func hasSection(lines []line, profile string) bool {
+	for _, l := range lines {
+		if l.kind == headerLine && l.section == profile {
+			return true
+		}
+	}
+	return false
+}
+
+func checkSection(profile string) error {
+	if profile == "" || strings.TrimSpace(profile) != profile || strings.ContainsAny(profile, "[]\r\n#;") {
+		return fmt.Errorf("%q cannot be a section name in the credentials file", profile)
+	}
+	return nil
+}
+
+// checkKV refuses what would not read back as written: an empty or odd
+// name, a value with line breaks, surrounding spaces, or " #"/" ;" (the
+// start of an inline comment).
+func checkKV(p KV) error {
+	if p.Key == "" || strings.TrimSpace(p.Key) != p.Key || strings.ContainsAny(p.Key, "=[]#;\r\n \t") {
+		return fmt.Errorf("%q cannot be a key name in the credentials file", p.Key)
+	}
+	v := p.Value
+	if strings.ContainsAny(v, "\r\n") || strings.TrimSpace(v) != v {
+		// The value may be a secret: name the key only.
+		return fmt.Errorf("the value of %s has line breaks or surrounding spaces", p.Key)
+	}
+	for i := 1; i < len(v); i++ {
+		if (v[i] == '#' || v[i] == ';') && (v[i-1] == ' ' || v[i-1] == '\t') {
+			return fmt.Errorf("the value of %s holds %q, which would start a comment", p.Key, v[i-1:i+1])
+		}
+	}
+	return nil
+}
+
+// sameExcept checks that every section but profile reads the same in
+// after as in before.
+func sameExcept(before, after *config.File, profile string) error {
+	if len(before.Sections) > len(after.Sections) {
+		return fmt.Errorf("%s: the edit would lose a section", before.Path)
+	}
+	for _, b := range before.Sections {
+		if b.Name == profile {
+			continue
+		}
+		a := after.Section(b.Kind, b.Name)
+		if a == nil || len(a.Keys) != len(b.Keys) {
+			return fmt.Errorf("%s: the edit would change section [%s]", before.Path, b.Name)
+		}
+		for i := range b.Keys {
+			if !sameKey(b.Keys[i], a.Keys[i]) {
+				return fmt.Errorf("%s: the edit would change section [%s]", before.Path, b.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func sameKey(a, b *config.Key) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Name != b.Name || a.Value != b.Value || len(a.Sub) != len(b.Sub) {
+		return false
+	}
+	for i := range a.Sub {
+		if !sameKey(a.Sub[i], b.Sub[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// edit runs one locked read-modify-write of the file path points to.
+// change gets the file's lines and its line ending; check gets the file
+// as config.Parse reads it before and after, and may refuse the edit.
+func edit(path string, create bool, change func([]line, string) ([]line, error), check func(before, after *config.File) error) error {
+	target, err := resolve(path)
+	if err != nil {
+		return err
+	}
+	if create {
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return err
+		}
+	}
+	unlock, err := lock(target + ".kagi.lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	mode := os.FileMode(0o600)
+	data, err := os.ReadFile(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && create:
+		// A new file, mode 0600.
+	case errors.Is(err, fs.ErrNotExist):
+		return &FileNotFoundError{path}
+	case err != nil:
+		return err
+	default:
+		fi, err := os.Stat(target)
+		if err != nil {
+			return err
+		}
+		// Never wider than 0600; a stricter mode (0400) stays.
+		mode = fi.Mode().Perm() & 0o600
+	}
+	before, err := config.Parse(path, config.CredentialsFile, data)
+	if err != nil {
+		return fmt.Errorf("not editing a file the AWS SDKs cannot read: %w", err)
+	}
+	lines := scan(data)
+	out, err := change(lines, lineEnding(lines))
+	if err != nil {
+		return err
+	}
+	newData := join(out)
+	after, err := config.Parse(path, config.CredentialsFile, newData)
+	if err != nil {
+		return fmt.Errorf("%s: the edit would make the file unreadable (%v); nothing was written", path, err)
+	}
+	if err := check(before, after); err != nil {
+		return fmt.Errorf("%w; nothing was written", err)
+	}
+	return writeAtomic(target, newData, mode)
+}
+
+// resolve follows symlinks, so the edit replaces the file a link points
+// to rather than the link. A dangling link resolves to its target, which
+// SetSection then creates.
+func resolve(path string) (string, error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err == nil {
+		return target, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// writeAtomic replaces path with data: a temporary file in the same
+// directory, fsync, rename, fsync of the directory. A crash at any point
+// leaves the old file or the new one, never a mix.
+func writeAtomic(path string, data []byte, mode os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".kagi-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(mode); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}

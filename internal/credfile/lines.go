@@ -1,0 +1,156 @@
+package credfile
+
+import (
+	"strings"
+)
+
+type lineKind int
+
+const (
+	otherLine  lineKind = iota // blank, comment, or text before any header
+	headerLine                 // [name]
+	keyLine                    // name = value
+	contLine                   // indented deeper than the key before it: part of that key
+)
+
+// line is one line of the file, its bytes split into text and ending so
+// that joining the lines gives the file back exactly.
+type line struct {
+	text    string // without the line ending
+	eol     string // "\n", "\r\n", or "" for a last line without one
+	kind    lineKind
+	section string // the section the line is in (its own name for a header)
+	key     string // lower-cased key name, for a keyLine
+	indent  int    // of a keyLine
+}
+
+// scan splits data into lines and classifies them as internal/config does.
+func scan(data []byte) []line {
+	var lines []line
+	text := string(data)
+	section := ""
+	lastIndent := -1 // indent of the key continuation lines attach to
+	for first := true; text != ""; first = false {
+		l := line{}
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			l.text, text = text[:i], text[i+1:]
+			l.eol = "\n"
+			if strings.HasSuffix(l.text, "\r") {
+				l.text, l.eol = l.text[:len(l.text)-1], "\r\n"
+			}
+		} else {
+			l.text, text = text, ""
+		}
+		t := l.text
+		if first {
+			t = strings.TrimPrefix(t, "\ufeff")
+		}
+		indent := indentOf(t)
+		t = trimSpace(t)
+		switch {
+		case t == "" || t[0] == '#' || t[0] == ';':
+			l.kind = otherLine
+		case t[0] == '[':
+			if end := strings.IndexByte(t, ']'); end > 0 {
+				section = trimSpace(t[1:end])
+				l.kind = headerLine
+				lastIndent = -1
+			}
+		case lastIndent >= 0 && indent > lastIndent:
+			l.kind = contLine
+		case section != "" && strings.Contains(t, "="):
+			name, _, _ := strings.Cut(t, "=")
+			l.kind, l.key, l.indent = keyLine, strings.ToLower(trimSpace(name)), indent
+			lastIndent = indent
+		}
+		l.section = section
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// value is a keyLine's value as the SDKs read it: inline comment
+// stripped, spaces trimmed.
+func (l line) value() string {
+	_, v, _ := strings.Cut(l.text, "=")
+	return trimSpace(stripComment(v))
+}
+
+// withValue replaces everything after the first '=' (keeping the spaces
+// the user put after it, or one) with v.
+func (l line) withValue(v string) line {
+	i := strings.IndexByte(l.text, '=')
+	rest := l.text[i+1:]
+	sp := rest[:indentOf(rest)]
+	if sp == "" && !startsComment(v) {
+		sp = " "
+	}
+	if startsComment(v) {
+		sp = "" // after whitespace a leading '#' would read as a comment
+	}
+	l.text = l.text[:i+1] + sp + v
+	return l
+}
+
+func newKeyLine(section, key, value, eol string) line {
+	text := key + " = " + value
+	if startsComment(value) {
+		text = key + " =" + value
+	}
+	return line{text: text, eol: eol, kind: keyLine, section: section, key: strings.ToLower(key)}
+}
+
+func startsComment(v string) bool { return v != "" && (v[0] == '#' || v[0] == ';') }
+
+func join(lines []line) []byte {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.text)
+		b.WriteString(l.eol)
+	}
+	return []byte(b.String())
+}
+
+// lineEnding is the ending new lines get: the file's first one, else "\n".
+func lineEnding(lines []line) string {
+	for _, l := range lines {
+		if l.eol != "" {
+			return l.eol
+		}
+	}
+	return "\n"
+}
+
+// The helpers below follow internal/config's parser exactly.
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func trimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+func indentOf(s string) int {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+func stripComment(s string) string {
+	for i := 1; i < len(s); i++ {
+		if (s[i] == '#' || s[i] == ';') && isSpace(s[i-1]) {
+			return s[:i]
+		}
+	}
+	return s
+}
