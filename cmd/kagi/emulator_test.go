@@ -10,6 +10,11 @@ import (
 	"github.com/kagi-cli/kagi/internal/awsemu"
 )
 
+// defaultWorld is the world most scripts share: a jump user with MFA in
+// 111111111111, roles in three more accounts with the trust rules users
+// meet (MFA, chaining, ${aws:username}, external id), and a CI user.
+const defaultWorld = "testdata/world.json"
+
 // emuKey is where a script keeps its emulator (testscript Values are per script).
 type emuKey struct{}
 
@@ -18,7 +23,8 @@ type emuSlot struct{ srv *awsemu.Server }
 
 // cmdAWSEmu drives the script's own in-process emulator:
 //
-//	awsemu start world.json       start it; sets AWS_ENDPOINT_URL and AWSEMU_URL
+//	awsemu start [world.json]     start it (default: testdata/world.json);
+//	                              sets AWS_ENDPOINT_URL and AWSEMU_URL
 //	awsemu totp SERIAL VAR        set $VAR to a TOTP code of the device not used yet
 //	awsemu stats                  print the per-action counters as JSON
 //	awsemu faults '{"error_rate":1}'  replace the fault settings
@@ -35,10 +41,14 @@ func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "start":
-		if len(args) != 2 || slot.srv != nil {
-			ts.Fatalf("usage: awsemu start WORLD (once per script)")
+		if len(args) > 2 || slot.srv != nil {
+			ts.Fatalf("usage: awsemu start [WORLD] (once per script)")
 		}
-		world, err := awsemu.LoadWorld(ts.MkAbs(args[1]))
+		path := defaultWorld // relative to the package: tests run there
+		if len(args) == 2 {
+			path = ts.MkAbs(args[1])
+		}
+		world, err := awsemu.LoadWorld(path)
 		ts.Check(err)
 		srv := awsemu.New(world)
 		url, stop, err := srv.Start(context.Background(), "127.0.0.1:0")

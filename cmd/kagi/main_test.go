@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -45,6 +46,16 @@ func setupScript(env *testscript.Env) error {
 	}
 	env.Setenv("HOME", home)
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// The file keyring with a known passphrase, and the cache on tmpfs
+	// (kagi keeps temporary credentials only there, or encrypted).
+	env.Setenv("KAGI_BACKEND", "file")
+	env.Setenv("KAGI_FILE_PASSPHRASE", "testscript-passphrase")
+	cacheDir, err := os.MkdirTemp("/dev/shm", "kagi-script-")
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { os.RemoveAll(cacheDir) })
+	env.Setenv("KAGI_CACHE_DIR", cacheDir)
 	env.Values[emuKey{}] = &emuSlot{}
 	return nil
 }
@@ -69,6 +80,9 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("exits: %v", err)
 		}
 		got = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			got = 128 + int(ws.Signal()) // as a shell reports it
+		}
 	}
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)

@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/debug"
+	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
 // Exit codes, as documented in every command's help.
@@ -22,6 +24,8 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
+	// ExitInterrupted is the shell's code for SIGINT.
+	ExitInterrupted = 130
 )
 
 // IO is everything a command reads from or writes to outside its arguments.
@@ -58,13 +62,22 @@ func Main(ctx context.Context, args []string, io *IO) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	err := root.ExecuteContext(ctx)
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) && ctx.Err() != nil {
+		// Interrupted (SIGINT/SIGTERM) while kagi itself was working.
+		fmt.Fprintln(io.Err, "kagi: interrupted")
+		return ExitInterrupted
+	}
 	return report(io.Err, err)
 }
 
 // app holds what every command shares: IO and the global flags.
 type app struct {
-	io    *IO
-	debug bool
+	io      *IO
+	debug   bool
+	backend string
+	kr      keyring.Keyring // opened lazily by keyring()
+	store   cache.Store     // opened by cache()
 	// optionsHook, when set, receives each command's options instead of
 	// the command running: the argv → options tests use it.
 	optionsHook func(opts any) error
@@ -94,8 +107,15 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
 	root.SetHelpCommand(&cobra.Command{Hidden: true})
 	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
+	root.PersistentFlags().StringVar(&a.backend, "backend", "", "keyring backend: file, secret-service, keychain, wincred, kwallet, pass, keyctl (else KAGI_BACKEND, else the OS default)")
 	root.AddCommand(
+		a.addCommand(),
+		a.removeCommand(),
 		a.listCommand(),
+		a.execCommand(),
+		a.exportCommand(),
+		a.credentialProcessCommand(),
+		a.clearCommand(),
 		a.versionCommand(),
 	)
 	root.InitDefaultCompletionCmd()
@@ -104,7 +124,8 @@ in ~/.aws/config that the AWS CLI already reads.`,
 }
 
 const exitCodesHelp = `
-Exit codes: 0 success, 1 error, 2 usage error.
+Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted; exec returns
+the command's own code (128+N when it died of signal N).
 `
 
 // dispatch runs f(opts), or hands opts to the test hook.
@@ -141,6 +162,22 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
+// exitError carries a child's exit code through to Main unchanged; it
+// prints nothing.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// hintError adds a next step to an error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+func (e *hintError) Hint() string  { return e.hint }
+
 // hinter is implemented by errors that know the user's next step.
 type hinter interface{ Hint() string }
 
@@ -149,6 +186,10 @@ type hinter interface{ Hint() string }
 func report(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	fmt.Fprintf(w, "kagi: error: %v\n", err)
 	var h hinter

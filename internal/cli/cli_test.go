@@ -115,8 +115,8 @@ source_profile = jump
 	}{
 		{"pipe", listOptions{}, false, []string{
 			"broken\tinvalid: " + cfg + ":8: ",
-			"jump\tkeyring\tarn:aws:iam::111111111111:mfa/jumpuser\t-\t-\n",
-			"prod\tkeyring (jump)\tarn:aws:iam::111111111111:mfa/jumpuser\tarn:aws:iam::333333333333:role/admin\tus-east-1\n",
+			"jump\tkeyring\tarn:aws:iam::111111111111:mfa/jumpuser\t-\t-\t-\t-\n",
+			"prod\tkeyring (jump)\tarn:aws:iam::111111111111:mfa/jumpuser\tarn:aws:iam::333333333333:role/admin\tus-east-1\t-\t-\n",
 		}},
 		{"terminal", listOptions{}, true, []string{"PROFILE  ", "prod     ", "keyring (jump)"}},
 		{"json", listOptions{JSON: true}, false, []string{
@@ -127,7 +127,7 @@ source_profile = jump
 		t.Run(tc.name, func(t *testing.T) {
 			io, out, _ := testIO(env)
 			io.OutIsTTY = tc.tty
-			if err := (&app{io: io}).runList(tc.opts); err != nil {
+			if err := (&app{io: io}).runList(context.Background(), tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			for _, w := range tc.want {

@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
 type listOptions struct {
@@ -35,7 +38,7 @@ without a header; with --json it is a JSON array for scripts.`,
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profiles = args
-			return dispatch(a, opts, a.runList)
+			return dispatch(a, opts, func(o listOptions) error { return a.runList(cmd.Context(), o) })
 		}),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
@@ -45,12 +48,24 @@ without a header; with --json it is a JSON array for scripts.`,
 // listEntry is one profile in `kagi list --json`. Field names are a contract
 // with scripts: add fields, never rename them.
 type listEntry struct {
-	Name   string     `json:"name"`
+	Name string `json:"name"`
+	// KeysStored: long-term keys for this profile are in the keyring (nil:
+	// the keyring could not be read).
+	KeysStored *bool          `json:"keys_stored,omitempty"`
+	Sessions   []listSession `json:"sessions"`
 	Region string     `json:"region,omitempty"`
 	Source *listSrc   `json:"source,omitempty"`
 	MFA    *listMFA   `json:"mfa,omitempty"`
 	Roles  []listRole `json:"roles"`
 	Error  string     `json:"error,omitempty"`
+}
+
+// listSession is a cached session of the profile and how long it has left.
+type listSession struct {
+	Kind        string `json:"kind"` // "session" (MFA) or "role"
+	Detail      string `json:"detail,omitempty"`
+	Expiration  string `json:"expiration"`
+	SecondsLeft int64  `json:"seconds_left"`
 }
 
 type listSrc struct {
@@ -69,7 +84,7 @@ type listRole struct {
 	SessionName string `json:"session_name,omitempty"`
 }
 
-func (a *app) runList(opts listOptions) error {
+func (a *app) runList(ctx context.Context, opts listOptions) error {
 	files, err := config.Load(a.io.LookupEnv)
 	if err != nil {
 		return err
@@ -92,7 +107,7 @@ func (a *app) runList(opts listOptions) error {
 		}
 		if err != nil {
 			log.Printf("profile %q: %v", name, err)
-			entries = append(entries, listEntry{Name: name, Roles: []listRole{}, Error: err.Error()})
+			entries = append(entries, listEntry{Name: name, Roles: []listRole{}, Sessions: []listSession{}, Error: err.Error()})
 			continue
 		}
 		for _, r := range chain.Reasons {
@@ -100,6 +115,7 @@ func (a *app) runList(opts listOptions) error {
 		}
 		entries = append(entries, newListEntry(name, chain))
 	}
+	a.addStoreColumns(ctx, entries)
 	if opts.JSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
@@ -114,7 +130,8 @@ func newListEntry(name string, c *config.Chain) listEntry {
 		Name:   name,
 		Region: c.Region,
 		Source: &listSrc{Kind: c.Source.Kind.String(), Profile: c.Source.Profile},
-		Roles:  []listRole{},
+		Roles:    []listRole{},
+		Sessions: []listSession{},
 	}
 	if c.MFA != nil {
 		e.MFA = &listMFA{Serial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
@@ -136,14 +153,27 @@ func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
 		// In a pipe: one tab-separated line per profile, no header, no padding.
 		tw = nil
 	} else {
-		fmt.Fprintln(tw, "PROFILE\tSOURCE\tMFA\tROLES\tREGION")
+		fmt.Fprintln(tw, "PROFILE\tSOURCE\tMFA\tROLES\tREGION\tKEYS\tSESSIONS")
 	}
 	out := w
 	if tw != nil {
 		out = tw
 	}
 	for _, e := range entries {
-		cols := []string{e.Name, "-", "-", "-", orDash(e.Region)}
+		cols := []string{e.Name, "-", "-", "-", orDash(e.Region), "?", "-"}
+		if e.KeysStored != nil {
+			cols[5] = map[bool]string{true: "stored", false: "-"}[*e.KeysStored]
+		}
+		if len(e.Sessions) > 0 {
+			parts := make([]string, len(e.Sessions))
+			for i, s := range e.Sessions {
+				parts[i] = fmt.Sprintf("%s %s", s.Kind, (time.Duration(s.SecondsLeft) * time.Second).String())
+				if s.SecondsLeft <= 0 {
+					parts[i] = s.Kind + " expired"
+				}
+			}
+			cols[6] = strings.Join(parts, ", ")
+		}
 		if e.Error != "" {
 			cols[1] = "invalid: " + e.Error
 		} else {
@@ -177,6 +207,50 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// addStoreColumns fills in which profiles have keys in the keyring and
+// which have cached sessions. Either store failing leaves its column
+// unknown, with the reason in --debug: listing profiles must not depend on
+// a keyring being unlocked.
+func (a *app) addStoreColumns(ctx context.Context, entries []listEntry) {
+	log := a.log()
+	if names, err := keyring.ListKeyProfiles(ctx, a.keyring()); err != nil {
+		log.Printf("keyring: %v", err)
+	} else {
+		stored := map[string]bool{}
+		for _, n := range names {
+			stored[n] = true
+		}
+		for i := range entries {
+			v := stored[entries[i].Name]
+			entries[i].KeysStored = &v
+		}
+	}
+	store, err := a.cache()
+	if err != nil {
+		log.Printf("cache: %v", err)
+		return
+	}
+	infos, err := store.List(ctx)
+	if err != nil {
+		log.Printf("cache: %v", err)
+		return
+	}
+	now := a.io.Now()
+	for i := range entries {
+		for _, in := range infos {
+			if in.Profile != entries[i].Name {
+				continue
+			}
+			entries[i].Sessions = append(entries[i].Sessions, listSession{
+				Kind:        in.Kind,
+				Detail:      in.Detail,
+				Expiration:  in.Expiration.UTC().Format(time.RFC3339),
+				SecondsLeft: int64(in.Expiration.Sub(now).Seconds()),
+			})
+		}
+	}
 }
 
 // completeProfiles offers profile names for shell completion.

@@ -688,7 +688,7 @@ func (r *resolver) finalHopFlags(c *Chain) error {
 	if d := r.req.Duration; d != 0 && n > 0 {
 		h := &c.Roles[n-1]
 		if p := checkRoleDuration(d, h.Chained); p != "" {
-			return &SettingError{Key: "--duration", Value: d.String(), Problem: p}
+			return &SettingError{Profile: h.Profile, Key: "--duration", Value: d.String(), Problem: p}
 		}
 		r.note("role", h.Profile, "duration from --duration", setting{})
 		h.Duration = d
@@ -747,7 +747,7 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 		}
 		if d := r.req.Duration; d != 0 && len(c.Roles) == 0 {
 			if p := checkMFADuration(d); p != "" {
-				return &SettingError{Key: "--duration", Value: d.String(), Problem: p}
+				return &SettingError{Profile: c.Profile, Key: "--duration", Value: d.String(), Problem: p}
 			}
 			m.Duration = d
 		}

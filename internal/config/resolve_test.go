@@ -400,7 +400,7 @@ func TestResolveErrors(t *testing.T) {
 		{"chained hop over an hour", "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = b\nduration_seconds = 7200\n[profile b]\n" + okRole + "credential_source = Environment\n", "", Request{Profile: "a"},
 			`~/.aws/config:4: profile "a": duration_seconds "7200": this role is assumed from another role, and STS caps a chained role session at 3600 seconds (1h)`, "3600 or less"},
 		{"--duration on a chained hop", "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = b\n[profile b]\n" + okRole + "credential_source = Environment\n", "", Request{Profile: "a", Duration: 2 * time.Hour},
-			`--duration "2h0m0s": this role is assumed from another role…`, ""},
+			`profile "a": --duration "2h0m0s": this role is assumed from another role…`, ""},
 		{"mfa_session_duration too long", "[profile u]\nmfa_serial = GAHT12345678\nmfa_session_duration = 37h\n", "", Request{Profile: "u"},
 			`~/.aws/config:3: profile "u": mfa_session_duration "37h": STS allows 900 seconds to 36h…`, ""},
 		{"mfa_session_duration nonsense", "[profile u]\nmfa_serial = GAHT12345678\nmfa_session_duration = soon\n", "", Request{Profile: "u"},

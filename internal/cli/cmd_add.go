@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/credfile"
+	"github.com/kagi-cli/kagi/internal/keyring"
+)
+
+type addOptions struct {
+	Profile string
+	FromEnv bool // --env
+	Import  bool // --import
+}
+
+func (a *app) addCommand() *cobra.Command {
+	var opts addOptions
+	cmd := &cobra.Command{
+		Use:   "add PROFILE [--env | --import]",
+		Short: "Store a profile's long-term access keys in the keyring",
+		Long: `Store an IAM user's long-term access keys for PROFILE in the keyring, so they
+no longer lie in plaintext in ~/.aws/credentials.
+
+By default the keys are asked for on the terminal (the secret is not echoed).
+  --env     read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead
+  --import  move the profile's keys out of the shared credentials file: they
+            are stored in the keyring, read back, and only then deleted from
+            the file, which otherwise stays byte for byte as it was`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: run(func(cmd *cobra.Command, args []string) error {
+			opts.Profile = args[0]
+			if opts.FromEnv && opts.Import {
+				return usageErrorf("--env and --import cannot be used together")
+			}
+			return dispatch(a, opts, func(o addOptions) error { return a.runAdd(cmd.Context(), o) })
+		}),
+	}
+	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	cmd.Flags().BoolVar(&opts.Import, "import", false, "move the keys out of the shared credentials file into the keyring")
+	return cmd
+}
+
+func (a *app) runAdd(ctx context.Context, opts addOptions) error {
+	var keys keyring.AccessKeys
+	var err error
+	switch {
+	case opts.Import:
+		return a.importKeys(ctx, opts.Profile)
+	case opts.FromEnv:
+		keys.AccessKeyID, _ = a.io.LookupEnv("AWS_ACCESS_KEY_ID")
+		keys.SecretAccessKey, _ = a.io.LookupEnv("AWS_SECRET_ACCESS_KEY")
+		if keys.AccessKeyID == "" || keys.SecretAccessKey == "" {
+			return &hintError{err: errors.New("--env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set"), hint: "export them, or run 'kagi add " + opts.Profile + "' on a terminal"}
+		}
+		if s, ok := a.io.LookupEnv("AWS_SESSION_TOKEN"); ok && s != "" {
+			return errors.New("--env: AWS_SESSION_TOKEN is set: these are temporary credentials; kagi add stores an IAM user's long-term keys")
+		}
+	default:
+		if keys.AccessKeyID, err = readLine("Access key ID: "); err == nil {
+			keys.SecretAccessKey, err = readHidden("Secret access key: ")
+		}
+		if err != nil {
+			return &hintError{err: fmt.Errorf("cannot ask for the keys: %w", err), hint: "run on a terminal, or pass the keys with --env"}
+		}
+	}
+	if err := checkKeys(keys); err != nil {
+		return err
+	}
+	a.log().Secret(keys.SecretAccessKey)
+	if err := keyring.SetKeys(ctx, a.keyring(), opts.Profile, keys); err != nil {
+		return fmt.Errorf("store keys of profile %q: %w", opts.Profile, err)
+	}
+	fmt.Fprintf(a.io.Err, "kagi: stored keys %s for profile %q in the %s keyring\n", keys.AccessKeyID, opts.Profile, a.keyring().Backend())
+	return nil
+}
+
+func checkKeys(k keyring.AccessKeys) error {
+	if !keyring.ValidAccessKeyID(k.AccessKeyID) {
+		return &hintError{err: fmt.Errorf("%q is not an access key id", k.AccessKeyID), hint: "an IAM user's key id is 20 characters starting with AKIA"}
+	}
+	if len(k.SecretAccessKey) < 16 {
+		return errors.New("the secret access key is too short to be one")
+	}
+	return nil
+}
+
+// importKeys moves a profile's plaintext keys from the credentials file into
+// the keyring. Order matters: nothing is deleted from the file until the
+// keyring has the keys and gives them back.
+func (a *app) importKeys(ctx context.Context, profile string) error {
+	files, err := config.Load(a.io.LookupEnv)
+	if err != nil {
+		return err
+	}
+	sk, err := files.StaticKeys(profile)
+	if err != nil {
+		return err
+	}
+	keys := keyring.AccessKeys{AccessKeyID: sk.AccessKeyID, SecretAccessKey: sk.SecretAccessKey}
+	a.log().Secret(keys.SecretAccessKey)
+	if sk.SessionToken != "" {
+		return fmt.Errorf("profile %q holds temporary credentials (aws_session_token); only long-term keys are imported", profile)
+	}
+	if err := checkKeys(keys); err != nil {
+		return err
+	}
+	kr := a.keyring()
+	if err := keyring.SetKeys(ctx, kr, profile, keys); err != nil {
+		return fmt.Errorf("store keys of profile %q: %w", profile, err)
+	}
+	back, err := keyring.GetKeys(ctx, kr, profile)
+	if err != nil || back != keys {
+		return fmt.Errorf("the %s keyring did not give the keys of profile %q back; the credentials file was left as it was", kr.Backend(), profile)
+	}
+	path, err := config.ExpandPath(a.io.LookupEnv, files.Credentials.Path)
+	if err != nil {
+		return err
+	}
+	if _, err := credfile.RemoveKeys(path, profile); err != nil {
+		return fmt.Errorf("keys stored in the keyring, but removing them from %s failed: %w", path, err)
+	}
+	fmt.Fprintf(a.io.Err, "kagi: moved keys %s of profile %q from %s into the %s keyring\n", keys.AccessKeyID, profile, path, kr.Backend())
+	return nil
+}

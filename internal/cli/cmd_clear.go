@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+type clearOptions struct {
+	Profile string // "" = every profile
+}
+
+func (a *app) clearCommand() *cobra.Command {
+	var opts clearOptions
+	cmd := &cobra.Command{
+		Use:   "clear [PROFILE]",
+		Short: "Drop cached sessions (all, or one profile's)",
+		Long: `Drop cached temporary credentials: MFA sessions and role sessions, of every
+profile or of PROFILE only. Stored long-term keys are kept. The next command
+that needs a session asks STS (and, for an MFA session, you) again.`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: run(func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			return dispatch(a, opts, func(o clearOptions) error { return a.runClear(cmd.Context(), o) })
+		}),
+	}
+	return cmd
+}
+
+func (a *app) runClear(ctx context.Context, opts clearOptions) error {
+	n, err := a.clearSessions(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	who := "all profiles"
+	if opts.Profile != "" {
+		who = fmt.Sprintf("profile %q", opts.Profile)
+	}
+	fmt.Fprintf(a.io.Err, "kagi: cleared %d cached session(s) of %s\n", n, who)
+	return nil
+}
+
+// clearSessions deletes the cached entries of profile ("" = all) and says
+// how many there were.
+func (a *app) clearSessions(ctx context.Context, profile string) (int, error) {
+	store, err := a.cache()
+	if err != nil {
+		return 0, err
+	}
+	infos, err := store.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, in := range infos {
+		if profile != "" && in.Profile != profile {
+			continue
+		}
+		if err := store.Delete(ctx, in.Key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

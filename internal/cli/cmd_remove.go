@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/internal/keyring"
+)
+
+type removeOptions struct {
+	Profile string
+	Yes     bool
+}
+
+func (a *app) removeCommand() *cobra.Command {
+	var opts removeOptions
+	cmd := &cobra.Command{
+		Use:     "remove PROFILE",
+		Aliases: []string{"rm"},
+		Short:   "Delete a profile's stored keys and cached sessions",
+		Long: `Delete the long-term keys stored for PROFILE and every cached session of it.
+On a terminal kagi asks first; elsewhere pass --yes.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: run(func(cmd *cobra.Command, args []string) error {
+			opts.Profile = args[0]
+			return dispatch(a, opts, func(o removeOptions) error { return a.runRemove(cmd.Context(), o) })
+		}),
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
+	kr := a.keyring()
+	keys, err := keyring.GetKeys(ctx, kr, opts.Profile)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return &hintError{err: fmt.Errorf("no keys stored for profile %q", opts.Profile), hint: "'kagi list' shows which profiles have stored keys"}
+	}
+	if err != nil {
+		return err
+	}
+	if !opts.Yes {
+		answer, err := readLine(fmt.Sprintf("Delete keys %s of profile %q from the %s keyring? [y/N] ", keys.AccessKeyID, opts.Profile, kr.Backend()))
+		if err != nil {
+			return &hintError{err: errors.New("cannot ask for confirmation: no terminal"), hint: "pass --yes to delete without asking"}
+		}
+		if a := strings.ToLower(answer); a != "y" && a != "yes" {
+			return errors.New("nothing deleted")
+		}
+	}
+	if err := keyring.RemoveKeys(ctx, kr, opts.Profile); err != nil {
+		return err
+	}
+	n, err := a.clearSessions(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.Err, "kagi: deleted keys of profile %q and %d cached session(s)\n", opts.Profile, n)
+	return nil
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
+	"github.com/kagi-cli/kagi/internal/prompt"
+)
+
+// credFlags are the flags of every command that obtains credentials.
+type credFlags struct {
+	Duration        time.Duration
+	MFAToken        string
+	NoSession       bool
+	Region          string
+	RoleARN         string
+	SessionName     string
+	UsernameSession bool
+	ExternalID      string
+}
+
+func (f *credFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.DurationVar(&f.Duration, "duration", 0, "lifetime of the role session (default: the profile's duration_seconds, else 1h)")
+	fs.StringVar(&f.MFAToken, "mfa-token", "", "the current MFA code (else KAGI_MFA_TOKEN, mfa_process, KAGI_PROMPT, the terminal)")
+	fs.BoolVar(&f.NoSession, "no-session", false, "skip GetSessionToken: assume the role straight from the long-term keys, with the MFA code")
+	fs.StringVar(&f.Region, "region", "", "region for the credentials and the child (else AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+	fs.StringVar(&f.RoleARN, "role-arn", "", "role to assume (replaces the profile's final role; without a profile, AWS_ROLE_ARN)")
+	fs.StringVar(&f.SessionName, "session-name", "", "role session name (else AWS_ROLE_SESSION_NAME, role_session_name)")
+	fs.BoolVarP(&f.UsernameSession, "username-session", "u", false, "role session name = the caller's IAM user name")
+	fs.StringVar(&f.ExternalID, "external-id", "", "external id the role's trust policy requires")
+}
+
+// retrieved is the result of a credential command's common first half.
+type retrieved struct {
+	Credentials creds.Credentials
+	Chain       *config.Chain
+}
+
+// retrieve resolves profile with the flags and runs the chain: the cache
+// first, STS and the MFA prompt only when needed.
+func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retrieved, error) {
+	if f.UsernameSession && f.SessionName != "" {
+		return nil, usageErrorf("--session-name and -u/--username-session cannot be used together")
+	}
+	files, err := config.Load(a.io.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	req := config.Request{
+		Profile:     profile,
+		Env:         a.io.LookupEnv,
+		Region:      f.Region,
+		RoleARN:     f.RoleARN,
+		SessionName: f.SessionName,
+		ExternalID:  f.ExternalID,
+		Duration:    f.Duration,
+		NoSession:   f.NoSession,
+	}
+	if f.UsernameSession {
+		req.SessionName = config.UsernameSessionName
+	}
+	chain, err := config.Resolve(files, req)
+	if err != nil {
+		return nil, err
+	}
+	log := a.log()
+	for _, r := range chain.Reasons {
+		log.Printf("%s", r)
+	}
+	log.Secret(f.MFAToken)
+	deps := creds.Deps{
+		Files: files,
+		Env:   a.io.LookupEnv,
+		Now:    a.io.Now,
+		Log:    log,
+		Stderr: a.io.Err,
+		Prompt: func(ctx context.Context, mfaProcess string) (prompt.Source, error) {
+			return prompt.Choose(prompt.Options{
+				Token:   f.MFAToken,
+				Env:     a.io.LookupEnv,
+				Process: mfaProcess,
+				Stderr:  a.io.Err,
+			})
+		},
+	}
+	// Environment mode needs no keyring, no prompt and no cache file.
+	if chain.Profile != "" {
+		deps.Keyring = a.keyring()
+		deps.Cache, err = a.cache()
+		if err != nil {
+			return nil, err
+		}
+	}
+	c, err := creds.Retrieve(ctx, chain, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &retrieved{Credentials: c, Chain: chain}, nil
+}
+
+func expiryText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
