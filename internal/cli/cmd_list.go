@@ -51,13 +51,13 @@ type listEntry struct {
 	Name string `json:"name"`
 	// KeysStored: long-term keys for this profile are in the keyring (nil:
 	// the keyring could not be read).
-	KeysStored *bool          `json:"keys_stored,omitempty"`
+	KeysStored *bool         `json:"keys_stored,omitempty"`
 	Sessions   []listSession `json:"sessions"`
-	Region string     `json:"region,omitempty"`
-	Source *listSrc   `json:"source,omitempty"`
-	MFA    *listMFA   `json:"mfa,omitempty"`
-	Roles  []listRole `json:"roles"`
-	Error  string     `json:"error,omitempty"`
+	Region     string        `json:"region,omitempty"`
+	Source     *listSrc      `json:"source,omitempty"`
+	MFA        *listMFA      `json:"mfa,omitempty"`
+	Roles      []listRole    `json:"roles"`
+	Error      string        `json:"error,omitempty"`
 }
 
 // listSession is a cached session of the profile and how long it has left.
@@ -127,9 +127,9 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 
 func newListEntry(name string, c *config.Chain) listEntry {
 	e := listEntry{
-		Name:   name,
-		Region: c.Region,
-		Source: &listSrc{Kind: c.Source.Kind.String(), Profile: c.Source.Profile},
+		Name:     name,
+		Region:   c.Region,
+		Source:   &listSrc{Kind: c.Source.Kind.String(), Profile: c.Source.Profile},
 		Roles:    []listRole{},
 		Sessions: []listSession{},
 	}

@@ -74,8 +74,8 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	}
 	log.Secret(f.MFAToken)
 	deps := creds.Deps{
-		Files: files,
-		Env:   a.io.LookupEnv,
+		Files:  files,
+		Env:    a.io.LookupEnv,
 		Now:    a.io.Now,
 		Log:    log,
 		Stderr: a.io.Err,
