@@ -1,6 +1,8 @@
 package cache_test
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,6 +22,7 @@ func TestRuntimeDir(t *testing.T) {
 		env    map[string]string
 		want   string
 		wantOK bool
+		shm    bool // with the /dev/shm fallback
 	}
 	tests := []test{
 		{name: "KAGI_CACHE_DIR wins", env: map[string]string{"KAGI_CACHE_DIR": "/x/y", "XDG_RUNTIME_DIR": "/dev/shm"}, want: "/x/y", wantOK: true},
@@ -32,7 +35,11 @@ func TestRuntimeDir(t *testing.T) {
 	// Real directories: /dev/shm is tmpfs on most Linux systems, and a
 	// test's temporary directory usually is not.
 	if onTmpfs("/dev/shm") {
-		tests = append(tests, test{name: "XDG on tmpfs", env: map[string]string{"XDG_RUNTIME_DIR": "/dev/shm"}, want: "/dev/shm/kagi", wantOK: true})
+		tests = append(tests,
+			test{name: "XDG on tmpfs", env: map[string]string{"XDG_RUNTIME_DIR": "/dev/shm"}, want: "/dev/shm/kagi", wantOK: true},
+			test{name: "no XDG: /dev/shm/kagi-UID", shm: true, want: fmt.Sprintf("/dev/shm/kagi-%d", os.Getuid()), wantOK: true},
+			test{name: "XDG on tmpfs beats /dev/shm", shm: true, env: map[string]string{"XDG_RUNTIME_DIR": "/dev/shm"}, want: "/dev/shm/kagi", wantOK: true},
+		)
 	} else {
 		t.Log("/dev/shm is not tmpfs here; not testing the tmpfs case")
 	}
@@ -43,8 +50,16 @@ func TestRuntimeDir(t *testing.T) {
 	tests = append(tests, test{name: "XDG names nothing on tmpfs", env: map[string]string{"XDG_RUNTIME_DIR": tmpfsFile}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.shm {
+				env := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+				got, ok := cache.RuntimeDirWithShm(env, "/dev/shm")
+				if got != tt.want || ok != tt.wantOK {
+					t.Fatalf("RuntimeDir = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+				}
+				return
+			}
 			env := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
-			got, ok := cache.RuntimeDir(env)
+			got, ok := cache.RuntimeDirWithShm(env, "")
 			if got != tt.want || ok != tt.wantOK {
 				t.Fatalf("RuntimeDir = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
