@@ -2,7 +2,12 @@ package creds
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -11,7 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
@@ -40,7 +45,6 @@ type clients struct {
 	cfg      aws.Config
 	sts      *sts.Client
 	endpoint string // STS's URL, for messages
-	iam      *iam.Client
 }
 
 // awsConfig assembles the SDK configuration by hand: config.LoadDefaultConfig
@@ -115,29 +119,65 @@ func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Clien
 	return c
 }
 
-// iamClient is for the one IAM call kagi makes (ListMFADevices, for a
-// hint). IAM is global: us-east-1. Its endpoint is AWS_ENDPOINT_URL_IAM,
-// else the chain's custom STS endpoint: a custom STS endpoint means a world
-// other than AWS (an emulator, LocalStack), where sending the keys' id to
-// the real IAM would be wrong.
-func (c *clients) iamClient(env config.Env, chain *config.Chain) *iam.Client {
-	if c.iam != nil {
-		return c.iam
-	}
-	ep := chain.STSEndpoint
+// iamEndpoint is where the one IAM call goes. IAM is global: us-east-1.
+// Its endpoint is AWS_ENDPOINT_URL_IAM, else the chain's custom STS
+// endpoint: a custom STS endpoint means a world other than AWS (an
+// emulator, LocalStack), where sending the keys' id to the real IAM would
+// be wrong.
+func iamEndpoint(env config.Env, chain *config.Chain) string {
 	if env != nil {
 		if v, ok := env("AWS_ENDPOINT_URL_IAM"); ok && v != "" {
-			ep = v
+			return v
 		}
 	}
-	cfg := c.cfg.Copy()
-	cfg.Region = defaultRegion
-	c.iam = iam.NewFromConfig(cfg, func(o *iam.Options) {
-		if ep != "" {
-			o.BaseEndpoint = aws.String(ep)
+	if chain.STSEndpoint != "" {
+		return chain.STSEndpoint
+	}
+	return "https://iam.amazonaws.com"
+}
+
+// listMFADevices calls iam:ListMFADevices as caller and returns the
+// devices' serial numbers. It is kagi's one IAM call, made only on an error
+// path (for a hint), so it is signed with the SDK's own SigV4 signer and
+// sent without the SDK's IAM client: that package's endpoint tables compile
+// regular expressions at init, which measured as two thirds of all the
+// instructions of every warm kagi run, cache hits included.
+func (c *clients) listMFADevices(ctx context.Context, endpoint string, caller Credentials) ([]string, error) {
+	const body = "Action=ListMFADevices&Version=2010-05-08"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(endpoint, "/")+"/", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: caller.AccessKeyID, SecretAccessKey: caller.SecretAccessKey, SessionToken: caller.SessionToken}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", defaultRegion, time.Now()); err != nil {
+		return nil, err
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Code    string `xml:"Error>Code"`
+			Message string `xml:"Error>Message"`
 		}
-	})
-	return c.iam
+		_ = xml.Unmarshal(data, &e)
+		return nil, fmt.Errorf("iam:ListMFADevices: HTTP %d %s: %s", resp.StatusCode, e.Code, e.Message)
+	}
+	var out struct {
+		Serials []string `xml:"ListMFADevicesResult>MFADevices>member>SerialNumber"`
+	}
+	if err := xml.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("iam:ListMFADevices: %w", err)
+	}
+	return out.Serials, nil
 }
 
 // staticCreds presents c to the SDK as the caller's credentials.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -174,15 +173,14 @@ func (r *run) hasMFA() bool {
 // aws:MultiFactorAuthPresent. Any failure of the lookup yields nil and the
 // original error stands.
 func (r *run) mfaHint(ctx context.Context, h config.RoleHop, caller Credentials, denied error) error {
-	c := r.clients(ctx).iamClient(r.deps.Env, r.chain)
 	start := time.Now()
-	out, err := c.ListMFADevices(ctx, &iam.ListMFADevicesInput{}, func(o *iam.Options) { o.Credentials = staticCreds(caller) })
+	serials, err := r.clients(ctx).listMFADevices(ctx, iamEndpoint(r.deps.Env, r.chain), caller)
 	if err != nil {
 		r.log.Printf("iam: iam:ListMFADevices failed (%s): %v", time.Since(start).Round(time.Millisecond), err)
 		return nil
 	}
-	r.log.Printf("iam: iam:ListMFADevices: %d devices (%s)", len(out.MFADevices), time.Since(start).Round(time.Millisecond))
-	if len(out.MFADevices) == 0 {
+	r.log.Printf("iam: iam:ListMFADevices: %d devices (%s)", len(serials), time.Since(start).Round(time.Millisecond))
+	if len(serials) == 0 {
 		return nil
 	}
 	profile := r.chain.Source.Profile
@@ -190,7 +188,7 @@ func (r *run) mfaHint(ctx context.Context, h config.RoleHop, caller Credentials,
 		profile = h.Profile
 	}
 	code, msg, _ := apiCode(denied)
-	return &MFASerialMissingError{Profile: profile, RoleARN: h.RoleARN, Serial: aws.ToString(out.MFADevices[0].SerialNumber),
+	return &MFASerialMissingError{Profile: profile, RoleARN: h.RoleARN, Serial: serials[0],
 		Err: &APIError{Action: "sts:AssumeRole", Role: h.RoleARN, Code: code, Message: msg, Err: denied}}
 }
 

@@ -25,6 +25,7 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	kagiBin = filepath.Join(dir, "kagi")
 	build := exec.Command("go", "build", "-o", kagiBin, "github.com/kagi-cli/kagi/cmd/kagi")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds it
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "interop: cannot build kagi:", err)
