@@ -19,10 +19,13 @@ emu_pid=
 cleanup() {
   [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
   rm -rf "$tmp"
+  [ -n "${KAGI_CACHE_DIR:-}" ] && rm -rf "$KAGI_CACHE_DIR"
+  return 0
 }
 trap cleanup EXIT
 
 export HOME=$tmp/home
+export PATH="$root/bin:$PATH"   # credential_process = kagi ...
 mkdir -p "$HOME/.aws"
 cp "$root/demo/config" "$HOME/.aws/config"
 chmod 600 "$HOME/.aws/config"
@@ -49,8 +52,45 @@ cat "$HOME/.aws/config"
 
 step kagi list
 "$kagi" list | cat
-step kagi list --json '| head -n 20'
-"$kagi" list --json | head -n 20
+
+# Throwaway stores: the encrypted file keyring in this HOME, the session
+# cache in a private tmpfs directory.
+export KAGI_BACKEND=file KAGI_FILE_PASSPHRASE=demo-passphrase
+if [ -d /dev/shm ]; then
+  KAGI_CACHE_DIR=$(mktemp -d /dev/shm/kagi-demo-XXXXXX)
+  export KAGI_CACHE_DIR
+fi
+serial=arn:aws:iam::111111111111:mfa/jumpuser
+
+step 'AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... kagi add jump --env'
+AWS_ACCESS_KEY_ID=AKIADEMOJUMPUSER0001 AWS_SECRET_ACCESS_KEY=demo-secret-not-a-real-key "$kagi" add jump --env
+
+code=$("$awsemu" totp --world "$root/demo/world.json" --serial "$serial")
+if command -v aws >/dev/null; then
+  whoami=(aws sts get-caller-identity --query Arn --output text)
+else
+  whoami=(sh -c 'echo "$KAGI_PROFILE: $AWS_ACCESS_KEY_ID until $AWS_CREDENTIAL_EXPIRATION"')
+fi
+
+step kagi exec prod --mfa-token "<the device's code>" -- "${whoami[@]}"
+"$kagi" exec prod --mfa-token "$code" -- "${whoami[@]}"
+
+step kagi exec dev -- "${whoami[@]}" '# another account: the MFA session is reused, no code'
+"$kagi" exec dev -- "${whoami[@]}"
+
+step kagi exec prod-readonly -- "${whoami[@]}" '# a role chained from prod'
+"$kagi" exec prod-readonly -- "${whoami[@]}"
+
+if command -v aws >/dev/null; then
+  step aws sts get-caller-identity --profile prod-tf '# credential_process = kagi credential-process prod'
+  aws sts get-caller-identity --profile prod-tf --query Arn --output text
+fi
+
+step kagi list '# stored keys and cached sessions'
+"$kagi" list | cat
+
+step curl "$url/_emu/stats" '# one GetSessionToken for everything above'
+curl -fsS "$url/_emu/stats"; echo
 
 # A source_profile loop: a peer spins forever on this; kagi names the loop.
 cat >"$tmp/loop.config" <<'CFG'
@@ -62,26 +102,9 @@ source_profile = b
 role_arn = arn:aws:iam::333333333333:role/admin
 source_profile = a
 CFG
-step AWS_CONFIG_FILE=loop.config kagi list
-AWS_CONFIG_FILE=$tmp/loop.config "$kagi" list | cat
+step AWS_CONFIG_FILE=loop.config kagi exec a -- true
+AWS_CONFIG_FILE=$tmp/loop.config "$kagi" exec a -- true 2>&1 || true
 
-# The emulator checks what STS checks; the AWS CLI, when present, shows it.
-if command -v aws >/dev/null; then
-  serial=arn:aws:iam::111111111111:mfa/jumpuser
-  export AWS_ACCESS_KEY_ID=AKIADEMOJUMPUSER0001 AWS_DEFAULT_REGION=us-east-1
-  step aws sts get-caller-identity '# jump user, right secret'
-  AWS_SECRET_ACCESS_KEY=demo-secret-not-a-real-key aws sts get-caller-identity --output text
-  step aws sts get-caller-identity '# wrong secret'
-  AWS_SECRET_ACCESS_KEY=wrong aws sts get-caller-identity --output text 2>&1 || true
-  code=$("$awsemu" totp --world "$root/demo/world.json" --serial "$serial")
-  step aws sts get-session-token --serial-number "$serial" --token-code '<current TOTP code>'
-  AWS_SECRET_ACCESS_KEY=demo-secret-not-a-real-key aws sts get-session-token \
-    --serial-number "$serial" --token-code "$code" --query 'Credentials.Expiration' --output text
-  step aws sts get-session-token '# the same code again'
-  AWS_SECRET_ACCESS_KEY=demo-secret-not-a-real-key aws sts get-session-token \
-    --serial-number "$serial" --token-code "$code" --output text 2>&1 || true
-  unset AWS_ACCESS_KEY_ID AWS_DEFAULT_REGION
-fi
-
-step curl "$url/_emu/stats"
-curl -fsS "$url/_emu/stats"; echo
+step kagi exec prod --mfa-token 000000 -- true '# after kagi clear: a wrong code'
+"$kagi" clear 2>/dev/null
+"$kagi" exec prod --mfa-token 000000 -- true 2>&1 || true

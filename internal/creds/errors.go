@@ -25,14 +25,14 @@ func (e *NoKeysError) Hint() string {
 // MFARejectedError: STS refused the MFA code (for every attempt made).
 type MFARejectedError struct {
 	Serial, Profile string
-	Action          string // GetSessionToken or AssumeRole
+	Action          string // "sts:GetSessionToken" or "sts:AssumeRole"
 	Attempts        int
 	Interactive     bool
 	Err             error
 }
 
 func (e *MFARejectedError) Error() string {
-	s := fmt.Sprintf("sts:%s: the MFA code for %s was rejected", e.Action, e.Serial)
+	s := fmt.Sprintf("%s: the MFA code for %s was rejected", e.Action, e.Serial)
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" %d times", e.Attempts)
 	}
