@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -99,6 +100,10 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	}
 	env := childEnv(os.Environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
+	if runtime.GOOS == "windows" {
+		// No exec(2): run it as a child and pass its exit code on.
+		return runChild(ctx, append([]string{path}, argv[1:]...), env)
+	}
 	// Nothing of kagi has to run after the command: become it, so signals,
 	// the terminal and the exit code are the command's own.
 	err = syscall.Exec(path, argv, env)

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kagi-cli/kagi/internal/creds"
+)
+
+func TestRunChildPassesExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		code   int // 0: no error
+	}{
+		{"exit 0", 0},
+		{"exit 3", 3},
+		{"kill -TERM $$", 128 + 15},
+		{"kill -KILL $$", 128 + 9},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			err := runChild(context.Background(), []string{"/bin/sh", "-c", tc.script}, os.Environ())
+			var ee *exitError
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tc.code != 0 && (!errors.As(err, &ee) || ee.code != tc.code):
+				t.Fatalf("got %v, want exit code %d", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestRunChildMissingProgram(t *testing.T) {
+	err := runChild(context.Background(), []string{"/nonexistent/program"}, nil)
+	var ee *exitError
+	if err == nil || errors.As(err, &ee) || !strings.Contains(err.Error(), `cannot run "/nonexistent/program"`) {
+		t.Fatalf("got %v, want a start error naming the program", err)
+	}
+}
+
+func TestChildEnv(t *testing.T) {
+	exp := time.Date(2026, 11, 22, 1, 2, 3, 0, time.FixedZone("JST", 9*3600))
+	parent := []string{
+		"PATH=/bin", "HOME=/h", "AWS_ACCESS_KEY_ID=AKIAPARENT", "AWS_SECRET_ACCESS_KEY=parent",
+		"AWS_SESSION_TOKEN=ptok", "AWS_SECURITY_TOKEN=old", "AWS_PROFILE=p", "AWS_DEFAULT_PROFILE=p",
+		"AWS_ROLE_ARN=arn", "AWS_ROLE_SESSION_NAME=s", "AWS_WEB_IDENTITY_TOKEN_FILE=/t",
+		"AWS_CREDENTIAL_FILE=/c", "AWS_SDK_LOAD_CONFIG=1", "AWS_REGION=eu-west-1", "KAGI_PROFILE=x",
+	}
+	c := creds.Credentials{AccessKeyID: "ASIANEW", SecretAccessKey: "new", SessionToken: "tok", Expiration: exp}
+	for _, tc := range []struct {
+		name, region, profile string
+		want                  []string
+	}{
+		{"profile with region", "us-east-1", "prod", []string{
+			"PATH=/bin", "HOME=/h", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
+			"AWS_CREDENTIAL_EXPIRATION=2026-11-21T16:02:03Z", "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "KAGI_PROFILE=prod"}},
+		{"environment mode keeps the parent's region", "", "", []string{
+			"PATH=/bin", "HOME=/h", "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
+			"AWS_CREDENTIAL_EXPIRATION=2026-11-21T16:02:03Z", "KAGI_PROFILE=env"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := childEnv(parent, c, tc.region, tc.profile)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("childEnv:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestSplitProfileCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		dash    int
+		profile string
+		cmd     string
+		usage   bool
+	}{
+		{nil, -1, "", "", false},
+		{[]string{"prod"}, -1, "prod", "", false},
+		{[]string{"prod", "aws", "s3", "ls"}, -1, "prod", "aws s3 ls", false},
+		{[]string{"aws", "--version"}, 0, "", "aws --version", false},
+		{[]string{"prod", "aws"}, 1, "prod", "aws", false},
+		{[]string{"a", "b", "aws"}, 2, "", "", true},
+	} {
+		p, cmd, err := splitProfileCommand(tc.args, tc.dash)
+		var ue *usageError
+		if tc.usage != errors.As(err, &ue) || p != tc.profile || strings.Join(cmd, " ") != tc.cmd {
+			t.Errorf("splitProfileCommand(%q, %d) = %q, %q, %v", tc.args, tc.dash, p, cmd, err)
+		}
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"ASIA123":      "ASIA123",
+		"a/b+c=":       "a/b+c=",
+		"":             "''",
+		"it's":         `'it'\''s'`,
+		"$(rm -rf /)":  "'$(rm -rf /)'",
+		"two words":    "'two words'",
+		"tok\nnewline": "'tok\nnewline'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCredentialCommandsArgvToOptions(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		want any
+		code int
+	}{
+		{[]string{"exec", "prod", "--", "aws", "--version"}, execOptions{Profile: "prod", Command: []string{"aws", "--version"}}, ExitOK},
+		{[]string{"exec", "--duration", "2h", "-u", "--", "true"}, execOptions{Command: []string{"true"}, Creds: credFlags{Duration: 2 * time.Hour, UsernameSession: true}}, ExitOK},
+		{[]string{"exec", "prod", "--no-session", "--mfa-token", "123456", "--region", "eu-west-1", "--role-arn", "arn:aws:iam::1:role/x", "--external-id", "e", "--session-name", "s"},
+			execOptions{Profile: "prod", Command: []string{}, Creds: credFlags{NoSession: true, MFAToken: "123456", Region: "eu-west-1", RoleARN: "arn:aws:iam::1:role/x", ExternalID: "e", SessionName: "s"}}, ExitOK},
+		{[]string{"exec", "--duration", "soon"}, nil, ExitUsage},
+		{[]string{"export", "prod", "--format", "ini"}, exportOptions{Profile: "prod", Format: "ini"}, ExitOK},
+		{[]string{"export"}, exportOptions{Format: "env"}, ExitOK},
+		{[]string{"export", "a", "b"}, nil, ExitUsage},
+		{[]string{"credential-process", "prod", "--mfa-token", "123456"}, credentialProcessOptions{Profile: "prod", Creds: credFlags{MFAToken: "123456"}}, ExitOK},
+		{[]string{"add", "jump", "--import"}, addOptions{Profile: "jump", Import: true}, ExitOK},
+		{[]string{"remove", "jump", "-y"}, removeOptions{Profile: "jump", Yes: true}, ExitOK},
+		{[]string{"clear"}, clearOptions{}, ExitOK},
+	} {
+		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
+			io, _, _ := testIO(nil)
+			a := &app{io: io}
+			var got any
+			a.optionsHook = func(o any) error { got = o; return nil }
+			root := a.rootCommand()
+			root.SetArgs(tc.argv)
+			root.SetOut(io.Out)
+			root.SetErr(io.Err)
+			if code := report(io.Err, root.ExecuteContext(context.Background())); code != tc.code {
+				t.Fatalf("exit code %d, want %d", code, tc.code)
+			}
+			if tc.code == ExitOK && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", tc.want) {
+				t.Errorf("options = %#v\nwant %#v", got, tc.want)
+			}
+		})
+	}
+}
