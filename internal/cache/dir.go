@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kagi-cli/kagi/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -140,29 +141,10 @@ func (s *DirStore) Put(_ context.Context, key string, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode cache entry %q: %w", key, err)
 	}
-	f, err := os.CreateTemp(s.dir, "."+key+entrySuffix+tmpSuffix+"*") // mode 0600
-	if err != nil {
+	// tmpfs needs no directory sync, but KAGI_CACHE_DIR may be elsewhere:
+	// atomicfile syncs it anyway.
+	if err := atomicfile.Write(s.path(key), data, 0o600, "."+key+entrySuffix+tmpSuffix+"*"); err != nil {
 		return fmt.Errorf("write cache entry: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, s.path(key))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write cache entry: %w", err)
-	}
-	// tmpfs needs no directory sync, but KAGI_CACHE_DIR may be elsewhere.
-	if d, err := os.Open(s.dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ package credfile
 import (
 	"errors"
 	"fmt"
+	"github.com/kagi-cli/kagi/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -386,36 +387,8 @@ func resolve(path string) (string, error) {
 	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
-// writeAtomic replaces path with data: a temporary file in the same
-// directory, fsync, rename, fsync of the directory. A crash at any point
-// leaves the old file or the new one, never a mix.
-func writeAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".kagi-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+// writeAtomic replaces path with data (see atomicfile.Write); the
+// temporary file is hidden beside it.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	return atomicfile.Write(path, data, mode, "."+filepath.Base(path)+".kagi-*")
 }

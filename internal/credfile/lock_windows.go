@@ -39,5 +39,3 @@ func lock(path string) (unlock func(), err error) {
 	}
 }
 
-// syncDir: Windows cannot fsync a directory; MoveFileEx is durable.
-func syncDir(string) error { return nil }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kagi-cli/kagi/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -221,7 +222,7 @@ func (k *fileKeyring) Remove(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return syncDir(k.dir)
+	return atomicfile.SyncDir(k.dir)
 }
 
 func (k *fileKeyring) List(ctx context.Context) ([]string, error) {
@@ -396,50 +397,8 @@ func (k *fileKeyring) ensureDir() error {
 	return nil
 }
 
-// writeFileAtomic replaces path with data, mode 0600: a temporary file in
-// the same directory, fsync, rename, fsync of the directory. A crash
-// leaves the old file or the new one, never a mix.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename or removal in dir durable. Windows cannot fsync
-// a directory; its renames are durable once MoveFileEx returns.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+// writeFileAtomic replaces path with data, mode 0600 (see
+// atomicfile.Write); List skips the temporary file by its prefix.
+func writeFileAtomic(path string, data []byte) error {
+	return atomicfile.Write(path, data, 0o600, tempPrefix+"*")
 }
