@@ -41,4 +41,3 @@ func lock(path string) (unlock func(), err error) {
 		wait = min(2*wait, 50*time.Millisecond)
 	}
 }
-
