@@ -115,6 +115,8 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		a.execCommand(),
 		a.exportCommand(),
 		a.credentialProcessCommand(),
+		a.writeCredentialsCommand(),
+		a.serverCommand(),
 		a.clearCommand(),
 		a.versionCommand(),
 	)
