@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,19 +77,28 @@ type app struct {
 	io      *IO
 	debug   bool
 	backend string
-	kr      keyring.Keyring // opened lazily by keyring()
-	store   cache.Store     // opened by cache()
+	mu       sync.Mutex      // guards the lazily made fields below
+	kr       keyring.Keyring // opened lazily by keyring()
+	store    cache.Store     // opened by cache()
+	debugLog *debug.Log      // made by log()
 	// optionsHook, when set, receives each command's options instead of
 	// the command running: the argv → options tests use it.
 	optionsHook func(opts any) error
 }
 
-// log is the --debug log, nil (discarding) when --debug is off.
+// log is the --debug log, nil (discarding) when --debug is off. It is one
+// Log for the whole run, so a secret registered anywhere is redacted
+// everywhere.
 func (a *app) log() *debug.Log {
 	if !a.debug {
 		return nil
 	}
-	return debug.New(a.io.Err)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.debugLog == nil {
+		a.debugLog = debug.New(a.io.Err)
+	}
+	return a.debugLog
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -14,6 +14,8 @@ import (
 // keyring returns the keyring, opened on first use: a warm call served
 // from the cache never opens it (no D-Bus round trip, no passphrase KDF).
 func (a *app) keyring() keyring.Keyring {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.kr == nil {
 		a.kr = &lazyKeyring{open: a.openKeyring}
 	}
@@ -113,6 +115,9 @@ func (l *lazyKeyring) Backend() string {
 // runtime directory when there is one (never persistent disk), else the
 // encrypted keyring, with lock files beside it.
 func (a *app) cache() (cache.Store, error) {
+	log := a.log() // before the lock: log() takes it too
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -121,7 +126,7 @@ func (a *app) cache() (cache.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.log().Printf("cache: %s", dir)
+		log.Printf("cache: %s", dir)
 		a.store = s
 		return s, nil
 	}
@@ -129,8 +134,11 @@ func (a *app) cache() (cache.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.log().Printf("cache: no tmpfs runtime directory; the encrypted keyring, locks in %s", lockDir)
-	a.store = cache.NewKeyringStore(a.keyring(), lockDir, keyring.ErrNotFound)
+	log.Printf("cache: no tmpfs runtime directory; the encrypted keyring, locks in %s", lockDir)
+	if a.kr == nil {
+		a.kr = &lazyKeyring{open: a.openKeyring}
+	}
+	a.store = cache.NewKeyringStore(a.kr, lockDir, keyring.ErrNotFound)
 	return a.store, nil
 }
 
