@@ -74,9 +74,9 @@ func Main(ctx context.Context, args []string, io *IO) int {
 
 // app holds what every command shares: IO and the global flags.
 type app struct {
-	io      *IO
-	debug   bool
-	backend string
+	io       *IO
+	debug    bool
+	backend  string
 	mu       sync.Mutex      // guards the lazily made fields below
 	kr       keyring.Keyring // opened lazily by keyring()
 	store    cache.Store     // opened by cache()
