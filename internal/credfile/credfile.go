@@ -133,6 +133,113 @@ func RemoveKeys(path, profile string) (Removed, error) {
 // after "=" changes. Keys not named in kv and every other byte of the file
 // stay as they were. An existing section's comments are left alone.
 func SetSection(path, profile string, kv []KV, comment string) error {
+	return setSection(path, profile, kv, comment, nil, nil)
+}
+
+// NotePrefix starts the comment line SetTemporary keeps in a section:
+// "# kagi: " and the note.
+const NotePrefix = "# kagi: "
+
+// LongTermKeysError is a section that holds an aws_access_key_id with no
+// session token: a person's long-term keys, which SetTemporary never
+// overwrites.
+type LongTermKeysError struct{ Path, Profile string }
+
+func (e *LongTermKeysError) Error() string {
+	return fmt.Sprintf("section [%s] of %s holds long-term keys (aws_access_key_id without aws_session_token)", e.Profile, e.Path)
+}
+
+// SetTemporary writes temporary credentials (kv, which must set
+// aws_session_token) into section [profile] as SetSection does, and keeps
+// note as one comment line, NotePrefix+note, right under the section's
+// header (the last one, when the name is declared twice), in place of the
+// notes earlier writes left anywhere in the section. Comment lines that
+// start with NotePrefix in that section are kagi's: they are replaced.
+//
+// It refuses with *LongTermKeysError, writing nothing, when the section
+// holds long-term keys. The check runs under the file's lock, on the bytes
+// it replaces, so keys added by anyone after the caller looked are safe too.
+func SetTemporary(path, profile string, kv []KV, note string) error {
+	temporary := false
+	for _, p := range kv {
+		if strings.EqualFold(p.Key, "aws_session_token") && p.Value != "" {
+			temporary = true
+		}
+	}
+	if !temporary {
+		return errors.New("temporary credentials need aws_session_token")
+	}
+	if strings.ContainsAny(note, "\r\n") {
+		return errors.New("a note must be one line")
+	}
+	noteLine := strings.TrimRight(NotePrefix+note, " ")
+	withNote := func(lines []line, eol string) []line {
+		out := make([]line, 0, len(lines)+1)
+		at := -1 // index in out of the last [profile] header
+		for _, l := range lines {
+			if l.kind == otherLine && l.section == profile && isNote(l.text) {
+				continue
+			}
+			out = append(out, l)
+			if l.kind == headerLine && l.section == profile {
+				at = len(out) - 1
+			}
+		}
+		if at < 0 {
+			return out // cannot happen: the edit made the section
+		}
+		if out[at].eol == "" {
+			out[at].eol = eol
+		}
+		n := line{text: noteLine, eol: eol, kind: otherLine, section: profile}
+		return append(out[:at+1], append([]line{n}, out[at+1:]...)...)
+	}
+	refuseLongTerm := func(before *config.File) error {
+		s := before.Profile(profile)
+		if id, _ := s.Get("aws_access_key_id"); id == "" {
+			return nil
+		}
+		for _, k := range []string{"aws_session_token", "aws_security_token"} {
+			if v, _ := s.Get(k); v != "" {
+				return nil
+			}
+		}
+		return &LongTermKeysError{path, profile}
+	}
+	return setSection(path, profile, kv, "", withNote, refuseLongTerm)
+}
+
+// Note returns the text after NotePrefix of the last kagi note in section
+// [profile] of the file at path; "" when there is none or no such file.
+func Note(path, profile string) (string, error) {
+	target, err := resolve(path)
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	note := ""
+	for _, l := range scan(data) {
+		if l.kind == otherLine && l.section == profile && isNote(l.text) {
+			note = strings.TrimPrefix(trimSpace(l.text), NotePrefix)
+		}
+	}
+	return note, nil
+}
+
+func isNote(text string) bool {
+	return strings.HasPrefix(trimSpace(text), NotePrefix)
+}
+
+// setSection is SetSection with two hooks: after, which may change the
+// lines once the keys are set, and refuse, which sees the file as it was
+// (under the lock) and may refuse the edit.
+func setSection(path, profile string, kv []KV, comment string, after func([]line, string) []line, refuse func(before *config.File) error) error {
 	if err := checkSection(profile); err != nil {
 		return err
 	}
@@ -147,63 +254,17 @@ func SetSection(path, profile string, kv []KV, comment string) error {
 		return errors.New("comment must not contain a carriage return")
 	}
 	return edit(path, true, func(lines []line, eol string) ([]line, error) {
-		done := map[string]bool{}
-		var out []line
-		last := -1    // index in out after which new keys go
-		skip := false // dropping the continuation lines of a replaced key
-		for _, l := range lines {
-			switch l.kind {
-			case headerLine:
-				skip = false
-			case keyLine:
-				skip = false
-				if v, ok := want[l.key]; ok && l.section == profile {
-					skip = true
-					if done[l.key] {
-						continue // a duplicate: the value is set once, on the first line
-					}
-					l = l.withValue(v)
-					done[l.key] = true
-				}
-			case contLine:
-				if skip {
-					continue
-				}
-			}
-			out = append(out, l)
-			if l.section == profile && l.kind != otherLine {
-				last = len(out) - 1
-			}
+		out := setKeys(lines, eol, profile, kv, want, comment)
+		if after != nil {
+			out = after(out, eol)
 		}
-		var add []line
-		for _, p := range kv {
-			k := strings.ToLower(p.Key)
-			if !done[k] {
-				add = append(add, newKeyLine(profile, p.Key, p.Value, eol))
-				done[k] = true
-			}
-		}
-		if last < 0 {
-			// A new section at the end, after a blank line.
-			if n := len(out); n > 0 && out[n-1].eol == "" {
-				out[n-1].eol = eol
-			}
-			if len(out) > 0 && strings.TrimSpace(out[len(out)-1].text) != "" {
-				out = append(out, line{kind: otherLine, eol: eol})
-			}
-			if comment != "" {
-				for _, c := range strings.Split(comment, "\n") {
-					out = append(out, line{text: strings.TrimRight("# "+c, " "), kind: otherLine, eol: eol})
-				}
-			}
-			out = append(out, line{text: "[" + profile + "]", kind: headerLine, section: profile, eol: eol})
-			return append(out, add...), nil
-		}
-		if out[last].eol == "" {
-			out[last].eol = eol
-		}
-		return append(out[:last+1], append(add, out[last+1:]...)...), nil
+		return out, nil
 	}, func(before, after *config.File) error {
+		if refuse != nil {
+			if err := refuse(before); err != nil {
+				return err
+			}
+		}
 		s := after.Profile(profile)
 		for k, v := range want {
 			if got, ok := s.Get(k); !ok || got != v {
@@ -219,6 +280,68 @@ func SetSection(path, profile string, kv []KV, comment string) error {
 		}
 		return sameExcept(before, after, profile)
 	})
+}
+
+// setKeys sets kv in section [profile] of lines: in place where a key is
+// already there, else after the section's last key, else in a new section
+// at the end with comment above its header.
+func setKeys(lines []line, eol, profile string, kv []KV, want map[string]string, comment string) []line {
+	done := map[string]bool{}
+	var out []line
+	last := -1    // index in out after which new keys go
+	skip := false // dropping the continuation lines of a replaced key
+	for _, l := range lines {
+		switch l.kind {
+		case headerLine:
+			skip = false
+		case keyLine:
+			skip = false
+			if v, ok := want[l.key]; ok && l.section == profile {
+				skip = true
+				if done[l.key] {
+					continue // a duplicate: the value is set once, on the first line
+				}
+				l = l.withValue(v)
+				done[l.key] = true
+			}
+		case contLine:
+			if skip {
+				continue
+			}
+		}
+		out = append(out, l)
+		if l.section == profile && l.kind != otherLine {
+			last = len(out) - 1
+		}
+	}
+	var add []line
+	for _, p := range kv {
+		k := strings.ToLower(p.Key)
+		if !done[k] {
+			add = append(add, newKeyLine(profile, p.Key, p.Value, eol))
+			done[k] = true
+		}
+	}
+	if last < 0 {
+		// A new section at the end, after a blank line.
+		if n := len(out); n > 0 && out[n-1].eol == "" {
+			out[n-1].eol = eol
+		}
+		if len(out) > 0 && strings.TrimSpace(out[len(out)-1].text) != "" {
+			out = append(out, line{kind: otherLine, eol: eol})
+		}
+		if comment != "" {
+			for _, c := range strings.Split(comment, "\n") {
+				out = append(out, line{text: strings.TrimRight("# "+c, " "), kind: otherLine, eol: eol})
+			}
+		}
+		out = append(out, line{text: "[" + profile + "]", kind: headerLine, section: profile, eol: eol})
+		return append(out, add...)
+	}
+	if out[last].eol == "" {
+		out[last].eol = eol
+	}
+	return append(out[:last+1], append(add, out[last+1:]...)...)
 }
 
 func isCredKey(k string) bool {
@@ -321,6 +444,7 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 		return err
 	}
 	defer unlock()
+	removeStaleTemps(target)
 
 	mode := os.FileMode(0o600)
 	data, err := os.ReadFile(target)
@@ -387,8 +511,29 @@ func resolve(path string) (string, error) {
 	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
+// removeStaleTemps deletes the temporary files writeAtomic leaves beside
+// path when a writer dies between creating one and renaming it (kill -9,
+// power loss). Writers create them only while holding the lock, so any
+// seen by the lock's holder is stale. They may hold secrets: removing them
+// is hygiene, not just tidiness. Errors are ignored: a leftover file does
+// not harm the edit.
+func removeStaleTemps(path string) {
+	dir, prefix := filepath.Dir(path), tempPrefix(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".kagi-" }
+
 // writeAtomic replaces path with data (see atomicfile.Write); the
 // temporary file is hidden beside it.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	return atomicfile.Write(path, data, mode, "."+filepath.Base(path)+".kagi-*")
+	return atomicfile.Write(path, data, mode, tempPrefix(path)+"*")
 }
