@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -28,9 +30,14 @@ type emuSlot struct{ srv *awsemu.Server }
 //	awsemu totp SERIAL VAR        set $VAR to a TOTP code of the device not used yet
 //	awsemu stats                  print the per-action counters as JSON
 //	awsemu faults '{"error_rate":1}'  replace the fault settings
+//	awsemu requests ACTION        print the log entries of ACTION, one JSON line each
+//	awsemu token ISSUER SUBJECT FILE [TTL]
+//	                              write a web identity token signed by ISSUER
+//	                              to FILE, valid for TTL (default 1h; negative:
+//	                              expired that long ago)
 func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: awsemu start|totp|stats|faults ...")
+		ts.Fatalf("usage: awsemu start|totp|stats|faults|requests|token ...")
 	}
 	slot, _ := ts.Value(emuKey{}).(*emuSlot)
 	if slot == nil {
@@ -75,6 +82,37 @@ func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
 		var f awsemu.Faults
 		ts.Check(json.Unmarshal([]byte(args[1]), &f))
 		ts.Check(slot.srv.SetFaults(f))
+	case "requests":
+		if len(args) != 2 {
+			ts.Fatalf("usage: awsemu requests ACTION")
+		}
+		for _, r := range slot.srv.Requests() {
+			if r.Action != args[1] {
+				continue
+			}
+			r.Time = time.Time{} // stable lines for matching
+			out, err := json.Marshal(r)
+			ts.Check(err)
+			fmt.Fprintf(ts.Stdout(), "%s\n", out)
+		}
+	case "token":
+		if len(args) != 4 && len(args) != 5 {
+			ts.Fatalf("usage: awsemu token ISSUER SUBJECT FILE [TTL]")
+		}
+		ttl := time.Hour
+		if len(args) == 5 {
+			var err error
+			ttl, err = time.ParseDuration(args[4])
+			ts.Check(err)
+		}
+		c := awsemu.TokenClaims{Subject: args[2]}
+		if ttl < 0 {
+			c.IssuedAt = time.Now().Add(2 * ttl)
+		}
+		c.Expires = time.Now().Add(ttl)
+		token, err := slot.srv.MintToken(args[1], c)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(token+"\n"), 0o600))
 	default:
 		ts.Fatalf("awsemu: unknown subcommand %q", args[0])
 	}

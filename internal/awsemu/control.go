@@ -2,11 +2,13 @@ package awsemu
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,8 +20,11 @@ import (
 //	GET  /_emu/totp?serial=ARN[&fresh=1] the current (or a not yet used) code, text
 //	GET  /_emu/faults                   the faults in force, JSON
 //	POST /_emu/faults                   replace them with the JSON body (Faults)
+//	GET  /_emu/github-oidc?audience=AUD  a GitHub Actions OIDC token (see GitHubActions)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case r.URL.Path == "/_emu/github-oidc" && r.Method == http.MethodGet:
+		s.serveGitHubOIDC(w, r)
 	case r.URL.Path == "/_emu/stats" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, s.Stats())
 	case r.URL.Path == "/_emu/requests" && r.Method == http.MethodGet:
@@ -122,4 +127,41 @@ func checkLoopback(addr string) error {
 		return nil
 	}
 	return fmt.Errorf("address %q is not a loopback address", addr)
+}
+
+// serveGitHubOIDC plays GitHub Actions' ID token endpoint: a bearer request
+// token in, a signed JWT out as {"value": ...}.
+func (s *Server) serveGitHubOIDC(w http.ResponseWriter, r *http.Request) {
+	g := s.github
+	if g == nil {
+		http.Error(w, "the world has no github_actions", http.StatusNotFound)
+		return
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "bearer") || !hmac.Equal([]byte(token), []byte(g.RequestToken)) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
+		return
+	}
+	aud := r.URL.Query().Get("audience")
+	if aud == "" {
+		owner, _, _ := strings.Cut(strings.TrimPrefix(g.Subject, "repo:"), "/")
+		aud = "https://github.com/" + owner
+	}
+	claims := TokenClaims{Subject: g.Subject, Audience: aud, IssuedAt: s.now(), Extra: g.Claims}
+	jwt, err := s.MintToken(g.Issuer, claims)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"value": jwt})
+}
+
+// MintToken signs a web identity token for one of the server's OIDC
+// issuers (see World.MintToken); IssuedAt defaults to the server's clock.
+func (s *Server) MintToken(issuer string, c TokenClaims) (string, error) {
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt = s.now()
+	}
+	w := World{OIDC: s.oidc}
+	return w.MintToken(issuer, c)
 }

@@ -28,6 +28,7 @@ type Server struct {
 	users    map[string]*userState // by user ARN
 	roles    map[string]Role       // by role ARN
 	oidc     []OIDCProvider
+	github   *GitHubActions
 	keys     map[string]*credential // by access key id, long-term and issued
 	devices  map[string]*userState  // by MFA serial
 	used     map[string]map[int64]bool
@@ -57,6 +58,47 @@ type Request struct {
 	Caller      string    `json:"caller,omitempty"`
 	Status      int       `json:"status"`
 	Code        string    `json:"code,omitempty"`
+	// Role is what an AssumeRole or AssumeRoleWithWebIdentity asked for
+	// (an addition to the brief's log shape), so tests can see what a
+	// client sent that the emulator does not otherwise model: session tags,
+	// source identity. nil for other actions.
+	Role *RoleRequest `json:"role,omitempty"`
+}
+
+// RoleRequest is the parameters of one role request, as sent. ExternalID
+// is recorded: AWS documents it as an identifier, not a secret.
+type RoleRequest struct {
+	RoleARN           string            `json:"role_arn"`
+	RoleSessionName   string            `json:"role_session_name"`
+	DurationSeconds   string            `json:"duration_seconds,omitempty"`
+	ExternalID        string            `json:"external_id,omitempty"`
+	SourceIdentity    string            `json:"source_identity,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	TransitiveTagKeys []string          `json:"transitive_tag_keys,omitempty"`
+}
+
+// roleRequest reads the role parameters of an AssumeRole-like call.
+func roleRequest(p url.Values) *RoleRequest {
+	rr := &RoleRequest{RoleARN: p.Get("RoleArn"), RoleSessionName: p.Get("RoleSessionName"), DurationSeconds: p.Get("DurationSeconds"),
+		ExternalID: p.Get("ExternalId"), SourceIdentity: p.Get("SourceIdentity")}
+	for i := 1; ; i++ {
+		k, ok := p[fmt.Sprintf("Tags.member.%d.Key", i)]
+		if !ok {
+			break
+		}
+		if rr.Tags == nil {
+			rr.Tags = map[string]string{}
+		}
+		rr.Tags[k[0]] = p.Get(fmt.Sprintf("Tags.member.%d.Value", i))
+	}
+	for i := 1; ; i++ {
+		k := p.Get(fmt.Sprintf("TransitiveTagKeys.member.%d", i))
+		if k == "" {
+			break
+		}
+		rr.TransitiveTagKeys = append(rr.TransitiveTagKeys, k)
+	}
+	return rr
 }
 
 // maxRequests bounds the request log; the oldest entries go first.
@@ -155,6 +197,14 @@ func New(w *World, opts ...Option) *Server {
 		s.roles[r.ARN] = r
 	}
 	s.oidc = append([]OIDCProvider(nil), w.OIDC...)
+	if g := w.GitHubActions; g != nil {
+		gh := *g
+		gh.Claims = map[string]any{}
+		for k, v := range g.Claims {
+			gh.Claims[k] = v
+		}
+		s.github = &gh
+	}
 	return s
 }
 
@@ -324,6 +374,9 @@ func (s *Server) handle(ctx context.Context, c *call) (any, *apiError) {
 	}
 	c.action = c.params.Get("Action")
 	c.log.Action = c.action
+	if c.action == "AssumeRole" || c.action == "AssumeRoleWithWebIdentity" {
+		c.log.Role = roleRequest(c.params)
+	}
 	spec, known := actions(c.action)
 	c.service = spec.service
 	if !known {

@@ -3,6 +3,7 @@ package awsemu
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +18,25 @@ type World struct {
 	Roles  []Role         `json:"roles,omitempty"`
 	OIDC   []OIDCProvider `json:"oidc,omitempty"`
 	Faults Faults         `json:"faults"`
+	// GitHubActions (an addition to the brief's world shape), when set,
+	// makes the emulator also stand in for GitHub Actions' OIDC token
+	// endpoint; see GitHubActions.
+	GitHubActions *GitHubActions `json:"github_actions,omitempty"`
+}
+
+// GitHubActions configures the stand-in for the endpoint a GitHub Actions
+// job reaches through ACTIONS_ID_TOKEN_REQUEST_URL and
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN: GET /_emu/github-oidc?audience=AUD with
+// "Authorization: bearer RequestToken" answers {"value": JWT}, a token
+// signed by Issuer (an OIDC issuer of the world with private_key_pem) for
+// Subject and audience AUD. Without an audience parameter the token's
+// audience is https://github.com/OWNER, as GitHub's default is, which an
+// STS audience does not match.
+type GitHubActions struct {
+	Issuer       string         `json:"issuer"`
+	RequestToken string         `json:"request_token"`
+	Subject      string         `json:"subject"`
+	Claims       map[string]any `json:"claims,omitempty"`
 }
 
 // User is an IAM user.
@@ -234,6 +254,20 @@ func (w *World) Validate() error {
 		}
 		if _, err := p.publicKey(); err != nil {
 			return fmt.Errorf("oidc[%d]: %w", i, err)
+		}
+	}
+	if g := w.GitHubActions; g != nil {
+		ok := false
+		for _, p := range w.OIDC {
+			ok = ok || p.Issuer == g.Issuer && p.PrivateKeyPEM != ""
+		}
+		switch {
+		case !ok:
+			return fmt.Errorf("github_actions: issuer %q is not an oidc issuer with private_key_pem", g.Issuer)
+		case g.RequestToken == "":
+			return errors.New("github_actions: no request_token")
+		case g.Subject == "":
+			return errors.New("github_actions: no subject")
 		}
 	}
 	return w.Faults.validate()

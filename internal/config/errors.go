@@ -153,3 +153,18 @@ func editDistance(a, b string, limit int) int {
 	}
 	return min(prev[len(b)], limit)
 }
+
+// NoRoleError: environment mode (no profile named, AWS_PROFILE unset) has
+// no role to assume. kagi refuses rather than hand the environment's own
+// credentials on: running as the CI user instead of the role is the very
+// trap environment mode exists to avoid.
+type NoRoleError struct{}
+
+func (e *NoRoleError) Error() string {
+	return "no role to assume: without a profile, kagi needs --role-arn or AWS_ROLE_ARN"
+}
+
+// Hint is the next step for the user.
+func (e *NoRoleError) Hint() string {
+	return "pass --role-arn arn:aws:iam::ACCOUNT:role/NAME or set AWS_ROLE_ARN, or name a profile (the PROFILE argument or AWS_PROFILE)"
+}

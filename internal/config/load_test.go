@@ -62,7 +62,7 @@ func TestLoadMissingIsEmpty(t *testing.T) {
 			t.Errorf("profiles in nothing: %q", fs.ProfileNames())
 		}
 		// Environment mode still works.
-		if _, err := Resolve(fs, Request{Env: MapEnv(env)}); err != nil {
+		if _, err := Resolve(fs, Request{Env: MapEnv(env), RoleARN: "arn:aws:iam::123456789012:role/ci"}); err != nil {
 			t.Error(err)
 		}
 	}

@@ -20,7 +20,21 @@ type Request struct {
 	// NoSession skips GetSessionToken: the MFA code goes to the first
 	// AssumeRole instead.
 	NoSession bool
+	// Tags (--session-tag) are added to the final role's session tags,
+	// replacing a profile's value for the same key; TransitiveTags
+	// (--transitive-tag) are added to its transitive keys.
+	Tags           map[string]string
+	TransitiveTags []string
+	SourceIdentity string // --source-identity, for the final role
+	// OIDC names an identity provider to fetch a web identity token from
+	// (environment mode only): OIDCGitHub.
+	OIDC string
 }
+
+// OIDCGitHub is --oidc github: the token comes from GitHub Actions' OIDC
+// endpoint (ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN),
+// for the audience sts.amazonaws.com.
+const OIDCGitHub = "github"
 
 // UsernameSessionName as a role_session_name (or --session-name) means the
 // caller's IAM user name, looked up at run time; organisations require it
@@ -92,6 +106,12 @@ type Source struct {
 	Profile              string
 	CredentialProcess    string // Process
 	WebIdentityTokenFile string // WebIdentity; the role is Roles[0]
+	// WebIdentityTokenProcess is aws-vault's web_identity_token_process: a
+	// command whose stdout is the token (WebIdentity, instead of the file).
+	WebIdentityTokenProcess string
+	// OIDC is the identity provider the token is fetched from (OIDCGitHub)
+	// for a WebIdentity source with neither file nor process.
+	OIDC string
 	// Temporary is set for SharedKeys with an aws_session_token.
 	Temporary bool
 	File      string // where the deciding setting is, when in a file
@@ -429,6 +449,10 @@ func (r *resolver) profileMode(name string) (*Chain, error) {
 	if !r.fs.HasProfile(name) {
 		return nil, r.unknown(name)
 	}
+	if r.req.OIDC != "" {
+		return nil, &SettingError{Key: "--oidc", Value: r.req.OIDC, Problem: fmt.Sprintf("works without a profile, and profile %q was named", name),
+			NextStep: "unset AWS_PROFILE and drop the PROFILE argument; give the role with --role-arn or AWS_ROLE_ARN"}
+	}
 	for _, k := range []string{"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
 		if r.env.get(k) != "" {
 			// EKS and GitHub Actions set these for their own reasons; a named
@@ -455,7 +479,14 @@ walk:
 			return nil, err
 		}
 		role, sp, cs := v.get("role_arn"), v.get("source_profile"), v.get("credential_source")
-		wit := v.get("web_identity_token_file")
+		wit, witp := v.get("web_identity_token_file"), v.get("web_identity_token_process")
+		if wit.set() && witp.set() {
+			return nil, r.errAt(witp, cur, "web_identity_token_process", fmt.Sprintf("web_identity_token_file (line %d) is set too", wit.line),
+				"keep only one: the file the platform writes, or the command that prints the token")
+		}
+		if witp.set() {
+			wit = witp
+		}
 		var next setting
 		if role.set() {
 			hops = append(hops, cur)
@@ -480,7 +511,7 @@ walk:
 				break walk
 			case sp.set():
 				if wit.set() {
-					r.note("ignored", cur, "web_identity_token_file: source_profile is used, as by the AWS CLI", wit)
+					r.note("ignored", cur, wit.key.Name+": source_profile is used, as by the AWS CLI", wit)
 				}
 				r.note("role", cur, fmt.Sprintf("role_arn with source_profile %q", sp.value), sp)
 				next = sp
@@ -492,8 +523,13 @@ walk:
 				src = s
 				break walk
 			case wit.set():
-				r.note("source", cur, "web_identity_token_file: AssumeRoleWithWebIdentity", wit)
-				src = Source{Kind: WebIdentity, Profile: cur, WebIdentityTokenFile: wit.value, File: wit.file, Line: wit.line}
+				r.note("source", cur, wit.key.Name+": AssumeRoleWithWebIdentity", wit)
+				src = Source{Kind: WebIdentity, Profile: cur, File: wit.file, Line: wit.line}
+				if witp.set() {
+					src.WebIdentityTokenProcess = wit.value
+				} else {
+					src.WebIdentityTokenFile = wit.value
+				}
 				break walk
 			default:
 				return nil, &SettingError{File: role.file, Line: role.line, Profile: cur, Key: "role_arn", Value: role.value,
@@ -502,7 +538,7 @@ walk:
 			}
 		} else {
 			if wit.set() {
-				return nil, r.errAt(wit, cur, "web_identity_token_file", "needs role_arn, the role to exchange the token for",
+				return nil, r.errAt(wit, cur, wit.key.Name, "needs role_arn, the role to exchange the token for",
 					"add role_arn = arn:aws:iam::ACCOUNT:role/NAME to the profile")
 			}
 			s, ok, err := r.staticSource(v)
@@ -541,6 +577,7 @@ walk:
 		cur = next.value
 	}
 
+	r.envKeysIgnored(name, src)
 	top, err := r.view(name)
 	if err != nil {
 		return nil, err
@@ -558,6 +595,9 @@ walk:
 		return nil, err
 	}
 	if err := r.finalHopFlags(c); err != nil {
+		return nil, err
+	}
+	if err := checkWebIdentityHop(c); err != nil {
 		return nil, err
 	}
 	if err := r.mfa(c, order); err != nil {
@@ -608,6 +648,9 @@ func (r *resolver) hop(v *view, role setting, chained bool) (RoleHop, error) {
 	}
 	if at := v.get("session_tags"); at.set() {
 		tags, p := parseTags(at.value)
+		if p == "" {
+			p = checkTags(tags)
+		}
 		if p != "" {
 			return h, r.errAt(at, v.name, "session_tags", p, "")
 		}
@@ -615,6 +658,9 @@ func (r *resolver) hop(v *view, role setting, chained bool) (RoleHop, error) {
 	}
 	if at := v.get("transitive_session_tags"); at.set() {
 		h.TransitiveTags = parseList(at.value)
+		if p := checkTransitive(h.Tags, h.TransitiveTags); p != "" {
+			return h, r.errAt(at, v.name, "transitive_session_tags", p, "list only keys that session_tags sets")
+		}
 	}
 	return h, nil
 }
@@ -685,6 +731,9 @@ func (r *resolver) finalHopFlags(c *Chain) error {
 		}
 		c.Roles[n-1].ExternalID = id
 	}
+	if err := r.flagTags(c); err != nil {
+		return err
+	}
 	if d := r.req.Duration; d != 0 && n > 0 {
 		h := &c.Roles[n-1]
 		if p := checkRoleDuration(d, h.Chained); p != "" {
@@ -694,6 +743,89 @@ func (r *resolver) finalHopFlags(c *Chain) error {
 		h.Duration = d
 	}
 	return nil
+}
+
+// flagTags applies --session-tag, --transitive-tag and --source-identity to
+// the final role: flag tags replace a profile's tag of the same key, flag
+// transitive keys are added to the profile's.
+func (r *resolver) flagTags(c *Chain) error {
+	n := len(c.Roles)
+	if len(r.req.Tags) == 0 && len(r.req.TransitiveTags) == 0 && r.req.SourceIdentity == "" {
+		return nil
+	}
+	if n == 0 {
+		r.note("ignored", c.Profile, "--session-tag, --transitive-tag and --source-identity are set but no role is assumed", setting{})
+		return nil
+	}
+	h := &c.Roles[n-1]
+	if len(r.req.Tags) > 0 {
+		tags := make(map[string]string, len(h.Tags)+len(r.req.Tags))
+		for k, v := range h.Tags {
+			tags[k] = v
+		}
+		for k, v := range r.req.Tags {
+			if p := checkTag(k, v); p != "" {
+				return &SettingError{Key: "--session-tag", Value: k, Problem: p}
+			}
+			tags[k] = v
+		}
+		h.Tags = tags
+		r.note("role", h.Profile, fmt.Sprintf("%d session tags from --session-tag", len(r.req.Tags)), setting{})
+	}
+	if len(r.req.TransitiveTags) > 0 {
+		h.TransitiveTags = append(append([]string(nil), h.TransitiveTags...), r.req.TransitiveTags...)
+		r.note("role", h.Profile, "transitive tag keys from --transitive-tag", setting{})
+	}
+	if p := checkTags(h.Tags); p != "" {
+		return &SettingError{Profile: h.Profile, Key: "--session-tag", Problem: p}
+	}
+	if p := checkTransitive(h.Tags, h.TransitiveTags); p != "" {
+		return &SettingError{Profile: h.Profile, Key: "--transitive-tag", Problem: p, NextStep: "a transitive key must also be given with --session-tag KEY=VALUE (or in session_tags)"}
+	}
+	if id := r.req.SourceIdentity; id != "" {
+		if p := checkSessionName(id); p != "" {
+			return &SettingError{Key: "--source-identity", Value: id, Problem: p}
+		}
+		h.SourceIdentity = id
+		r.note("role", h.Profile, "source identity from --source-identity", setting{})
+	}
+	return nil
+}
+
+// checkWebIdentityHop refuses what AssumeRoleWithWebIdentity cannot carry:
+// it has no parameter for session tags, a source identity or an external
+// id (tags and source identity come from the token's own claims), and
+// sending a hop's settings nowhere would be a silent surprise.
+func checkWebIdentityHop(c *Chain) error {
+	if c.Source.Kind != WebIdentity || len(c.Roles) == 0 {
+		return nil
+	}
+	h := c.Roles[0]
+	what := ""
+	switch {
+	case len(h.Tags) > 0 || len(h.TransitiveTags) > 0:
+		what = "session tags"
+	case h.SourceIdentity != "":
+		what = "source identity"
+	case h.ExternalID != "":
+		what = "external id"
+	default:
+		return nil
+	}
+	return &SettingError{File: h.File, Line: h.Line, Profile: h.Profile, Key: "role_arn", Value: h.RoleARN,
+		Problem:  "is assumed with a web identity token, and AssumeRoleWithWebIdentity takes no " + what,
+		NextStep: "the identity provider puts " + what + " in the token's claims; or set them on a role assumed from this one"}
+}
+
+// envKeysIgnored notes, for --debug, that keys in the environment play no
+// part in a profile whose source is not credential_source = Environment:
+// the trap of seed article 002 is SDKs doing the opposite, and a user
+// should see which way kagi went.
+func (r *resolver) envKeysIgnored(name string, src Source) {
+	if src.Kind == Environment || r.env.get("AWS_ACCESS_KEY_ID") == "" {
+		return
+	}
+	r.note("ignored", name, fmt.Sprintf("AWS_ACCESS_KEY_ID is set, but the profile's source is %s, not credential_source = Environment: the environment keys are not used", src.Kind), setting{})
 }
 
 // mfa decides the MFA session. mfa_serial (and mfa_process,
@@ -844,31 +976,79 @@ func (r *resolver) servicesSTSEndpoint(v *view) setting {
 	return setting{value: k.Value, file: r.fs.Config.Path, line: k.Line}
 }
 
-// environmentMode resolves with no profile: keys (or a web identity token)
-// from the environment, and a role from --role-arn or AWS_ROLE_ARN. Region
-// and endpoint settings still come from [default], as the SDKs read them.
+// environmentMode resolves with no profile: a role from --role-arn or
+// AWS_ROLE_ARN (required), assumed with the first source the SDKs' default
+// chain would find in the environment: keys, then a web identity token,
+// then container credentials, then instance metadata. --oidc github puts a
+// token fetched from GitHub Actions first. Region and endpoint settings
+// still come from [default], as the SDKs read them.
 func (r *resolver) environmentMode() (*Chain, error) {
-	r.note("profile", "", "no profile named and AWS_PROFILE unset: credentials from the environment", setting{})
-	c := &Chain{}
+	r.note("profile", "", "no profile named and AWS_PROFILE unset: environment mode", setting{})
 	arn, from := r.req.RoleARN, "--role-arn"
 	if arn == "" {
 		arn, from = r.env.get("AWS_ROLE_ARN"), "AWS_ROLE_ARN"
 	}
-	if tok := r.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"); tok != "" && arn != "" {
-		c.Source = Source{Kind: WebIdentity, WebIdentityTokenFile: tok}
-		r.note("source", "", "AWS_WEB_IDENTITY_TOKEN_FILE with "+from+": AssumeRoleWithWebIdentity", setting{})
-	} else {
-		c.Source = Source{Kind: Environment}
-		r.note("source", "", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", setting{})
+	if arn == "" {
+		return nil, &NoRoleError{}
 	}
-	if arn != "" {
-		if p := checkRoleARN(arn); p != "" {
-			return nil, &SettingError{Key: from, Value: arn, Problem: p}
+	if p := checkRoleARN(arn); p != "" {
+		return nil, &SettingError{Key: from, Value: arn, Problem: p}
+	}
+	c := &Chain{Roles: []RoleHop{{RoleARN: arn}}}
+	hasKeys := r.env.get("AWS_ACCESS_KEY_ID") != "" || r.env.get("AWS_SECRET_ACCESS_KEY") != ""
+	tokenFile := r.env.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+	switch {
+	case r.req.OIDC != "":
+		if r.req.OIDC != OIDCGitHub {
+			return nil, &SettingError{Key: "--oidc", Value: r.req.OIDC, Problem: "unknown identity provider",
+				NextStep: "kagi fetches tokens from github (GitHub Actions); elsewhere write the token to a file and set AWS_WEB_IDENTITY_TOKEN_FILE"}
 		}
-		r.note("role", "", "role from "+from, setting{})
-		c.Roles = []RoleHop{{RoleARN: arn}}
+		for _, k := range []string{"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"} {
+			if r.env.get(k) == "" {
+				return nil, &SettingError{Key: "--oidc", Value: r.req.OIDC, Problem: k + " is not set",
+					NextStep: "--oidc github works inside a GitHub Actions job whose workflow grants `permissions: id-token: write`"}
+			}
+		}
+		c.Source = Source{Kind: WebIdentity, OIDC: OIDCGitHub}
+		r.note("source", "", "--oidc github: a token from GitHub Actions, AssumeRoleWithWebIdentity of the role from "+from, setting{})
+		if hasKeys {
+			r.note("ignored", "", "AWS_ACCESS_KEY_ID is set, but --oidc github asks for a web identity: the environment keys are not used", setting{})
+		}
+	case hasKeys:
+		c.Source = Source{Kind: Environment}
+		r.note("source", "", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, assuming the role from "+from, setting{})
+		if tokenFile != "" {
+			r.note("ignored", "", "AWS_WEB_IDENTITY_TOKEN_FILE: keys in the environment come first, as in the SDKs' default chain", setting{})
+		}
+	case tokenFile != "":
+		c.Source = Source{Kind: WebIdentity, WebIdentityTokenFile: tokenFile}
+		envRole := r.env.get("AWS_ROLE_ARN")
+		if from == "--role-arn" && envRole != "" && envRole != arn {
+			// EKS and similar platforms set AWS_ROLE_ARN to the role their
+			// token is for; --role-arn is then a role to go on to from it.
+			if p := checkRoleARN(envRole); p != "" {
+				return nil, &SettingError{Key: "AWS_ROLE_ARN", Value: envRole, Problem: p}
+			}
+			c.Roles = []RoleHop{{RoleARN: envRole}, {RoleARN: arn, Chained: true}}
+			r.note("source", "", "AWS_WEB_IDENTITY_TOKEN_FILE: AssumeRoleWithWebIdentity of AWS_ROLE_ARN, then --role-arn from that session", setting{})
+		} else {
+			r.note("source", "", "AWS_WEB_IDENTITY_TOKEN_FILE: AssumeRoleWithWebIdentity of the role from "+from, setting{})
+		}
+	case r.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" || r.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "":
+		c.Source = Source{Kind: ContainerMetadata}
+		r.note("source", "", "no keys in the environment: container credentials (AWS_CONTAINER_CREDENTIALS_*), assuming the role from "+from, setting{})
+	default:
+		c.Source = Source{Kind: InstanceMetadata}
+		r.note("source", "", "no keys, token file or container credentials in the environment: instance metadata, assuming the role from "+from, setting{})
 	}
 	if err := r.finalHopFlags(c); err != nil {
+		return nil, err
+	}
+	if c.Source.Kind == WebIdentity && c.Roles[0].SessionNameIsUsername {
+		return nil, &SettingError{Key: "-u/--username-session", Problem: "a web identity has no IAM user name to use as the session name",
+			NextStep: "drop -u, or give a name with --session-name or AWS_ROLE_SESSION_NAME"}
+	}
+	if err := checkWebIdentityHop(c); err != nil {
 		return nil, err
 	}
 	if err := r.mfa(c, nil); err != nil {

@@ -38,6 +38,12 @@ func summary(c *Chain) string {
 	if c.Source.WebIdentityTokenFile != "" {
 		fmt.Fprintf(&b, "[%s]", c.Source.WebIdentityTokenFile)
 	}
+	if c.Source.WebIdentityTokenProcess != "" {
+		fmt.Fprintf(&b, "[proc=%s]", c.Source.WebIdentityTokenProcess)
+	}
+	if c.Source.OIDC != "" {
+		fmt.Fprintf(&b, "[oidc=%s]", c.Source.OIDC)
+	}
 	if c.MFA != nil {
 		fmt.Fprintf(&b, " mfa=%s/%s", c.MFA.Serial, c.MFA.Duration)
 		if c.MFA.Process != "" {
@@ -103,6 +109,18 @@ credential_source = Environment
 `
 
 const jumpMFA = "arn:aws:iam::000000000000:mfa/jumpuser"
+
+const ciRole = "arn:aws:iam::123456789012:role/ci"
+
+// envKeys is an environment with keys in AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY, plus the pairs kv.
+func envKeys(kv ...string) map[string]string {
+	m := map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
 
 func TestResolve(t *testing.T) {
 	tests := []struct {
@@ -173,18 +191,30 @@ func TestResolve(t *testing.T) {
 			"src=env(iam-example-role) -> iam-example-role:arn:aws:iam::123456789012:role/iam-example-role"},
 		{"AWS_PROFILE beats AWS_DEFAULT_PROFILE; the request beats both", seed001, "", Request{Profile: "default"}, map[string]string{"AWS_PROFILE": "xxxx", "AWS_DEFAULT_PROFILE": "nope"},
 			"src=file(default)"},
-		{"empty AWS_PROFILE is unset: environment mode", "", "", Request{}, map[string]string{"AWS_PROFILE": ""}, "src=env"},
-		{"environment mode: keys only", "", "", Request{}, nil, "src=env"},
-		{"environment mode: AWS_ROLE_ARN (arar)", "", "", Request{}, map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci"},
+		{"empty AWS_PROFILE is unset: environment mode", "", "", Request{RoleARN: ciRole}, map[string]string{"AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "A"}, "src=env -> :" + ciRole},
+		{"environment mode: AWS_ROLE_ARN (arar)", "", "", Request{}, envKeys("AWS_ROLE_ARN", ciRole),
 			"src=env -> :arn:aws:iam::123456789012:role/ci"},
-		{"environment mode: --role-arn beats AWS_ROLE_ARN", "", "", Request{RoleARN: "arn:aws:iam::123456789012:role/flag"}, map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci"},
+		{"environment mode: --role-arn beats AWS_ROLE_ARN", "", "", Request{RoleARN: "arn:aws:iam::123456789012:role/flag"}, envKeys("AWS_ROLE_ARN", ciRole),
 			"src=env -> :arn:aws:iam::123456789012:role/flag"},
 		{"environment mode: web identity", "", "", Request{}, map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/gh", "AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t"},
 			"src=web-identity[/tmp/t] -> :arn:aws:iam::123456789012:role/gh"},
-		{"environment mode: token file alone is not web identity", "", "", Request{}, map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t"}, "src=env"},
-		{"environment mode: region from [default]", "[default]\nregion = sa-east-1\n", "", Request{}, nil, "src=env region=sa-east-1"},
-		{"environment mode: --mfa-serial goes to AssumeRole", "", "", Request{MFASerial: "GAHT12345678"}, map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci"},
+		{"environment mode: keys come before a token file, as in the SDKs", "", "", Request{}, envKeys("AWS_ROLE_ARN", ciRole, "AWS_WEB_IDENTITY_TOKEN_FILE", "/tmp/t"),
+			"src=env -> :" + ciRole},
+		{"environment mode: EKS token for AWS_ROLE_ARN, then --role-arn from it", "", "", Request{RoleARN: "arn:aws:iam::999999999999:role/deploy"},
+			map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/pod", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/t"},
+			"src=web-identity[/var/run/t] -> :arn:aws:iam::123456789012:role/pod -> :arn:aws:iam::999999999999:role/deploy chained"},
+		{"environment mode: --role-arn equal to AWS_ROLE_ARN is one hop", "", "", Request{RoleARN: ciRole},
+			map[string]string{"AWS_ROLE_ARN": ciRole, "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/t"}, "src=web-identity[/var/run/t] -> :" + ciRole},
+		{"environment mode: --oidc github", "", "", Request{RoleARN: ciRole, OIDC: OIDCGitHub},
+			envKeys("ACTIONS_ID_TOKEN_REQUEST_URL", "https://x.example/t?a=1", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bearer-secret"), "src=web-identity[oidc=github] -> :" + ciRole},
+		{"environment mode: no keys, container credentials", "", "", Request{RoleARN: ciRole}, map[string]string{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/creds"}, "src=ecs -> :" + ciRole},
+		{"environment mode: no keys, instance metadata", "", "", Request{RoleARN: ciRole}, nil, "src=ec2 -> :" + ciRole},
+		{"environment mode: one key alone is still the environment (and fails there)", "", "", Request{RoleARN: ciRole}, map[string]string{"AWS_ACCESS_KEY_ID": "A"}, "src=env -> :" + ciRole},
+		{"environment mode: region from [default]", "[default]\nregion = sa-east-1\n", "", Request{RoleARN: ciRole}, nil, "src=ec2 -> :" + ciRole + " region=sa-east-1"},
+		{"environment mode: --mfa-serial goes to AssumeRole", "", "", Request{MFASerial: "GAHT12345678"}, envKeys("AWS_ROLE_ARN", ciRole),
 			"src=env -> :arn:aws:iam::123456789012:role/ci mfa=GAHT12345678"},
+		{"web_identity_token_process in a profile (aws-vault)", "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_process = oidc-token --aud sts\n", "", Request{Profile: "w"}, nil,
+			"src=web-identity(w)[proc=oidc-token --aud sts] -> w:arn:aws:iam::123456789012:role/w"},
 		{"mfa_process and mfa_session_duration", "[profile u]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\nmfa_process = ykman oath accounts code -s aws\nmfa_session_duration = 8h\n", "",
 			Request{Profile: "u"}, nil, "src=keyring(u) mfa=arn:aws:iam::123456789012:mfa/u/8h0m0s/proc=ykman oath accounts code -s aws"},
 		{"mfa_session_duration in seconds", "[profile u]\nmfa_serial = GAHT12345678\nmfa_session_duration = 3600\n", "", Request{Profile: "u"}, nil,
@@ -421,6 +451,38 @@ func TestResolveErrors(t *testing.T) {
 		{"bad --session-name", seed003, "", Request{Profile: "account_a", SessionName: "x"}, `--session-name "x": must be 2 to 64 characters`, ""},
 		{"bad AWS_ROLE_ARN in environment mode", "", "", Request{Env: MapEnv(map[string]string{"AWS_ROLE_ARN": "nope"})}, `AWS_ROLE_ARN "nope": not an IAM role ARN…`, ""},
 		{"bad --mfa-serial", "[profile u]\n", "", Request{Profile: "u", MFASerial: "123"}, `--mfa-serial "123": not an MFA device ARN…`, ""},
+		{"environment mode without a role", "", "", Request{Env: MapEnv(envKeys())},
+			"no role to assume: without a profile, kagi needs --role-arn or AWS_ROLE_ARN", "AWS_ROLE_ARN"},
+		{"environment mode: bad --session-name", "", "", Request{RoleARN: ciRole, SessionName: "has space", Env: MapEnv(envKeys())},
+			`--session-name "has space": may only hold letters, digits and _+=,.@-`, ""},
+		{"environment mode: bad AWS_ROLE_SESSION_NAME", "", "", Request{RoleARN: ciRole, Env: MapEnv(envKeys("AWS_ROLE_SESSION_NAME", "x"))},
+			`AWS_ROLE_SESSION_NAME "x": must be 2 to 64 characters`, ""},
+		{"environment mode: -u with a web identity", "", "", Request{SessionName: UsernameSessionName,
+			Env: MapEnv(map[string]string{"AWS_ROLE_ARN": ciRole, "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"})},
+			"-u/--username-session: a web identity has no IAM user name to use as the session name", "--session-name"},
+		{"--oidc with an unknown provider", "", "", Request{RoleARN: ciRole, OIDC: "gitlab", Env: MapEnv(nil)}, `--oidc "gitlab": unknown identity provider`, "AWS_WEB_IDENTITY_TOKEN_FILE"},
+		{"--oidc github outside GitHub Actions", "", "", Request{RoleARN: ciRole, OIDC: OIDCGitHub, Env: MapEnv(map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": "https://x"})},
+			`--oidc "github": ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set`, "id-token: write"},
+		{"--oidc with a profile", seed002, "", Request{Profile: "iam-example-role", OIDC: OIDCGitHub},
+			`--oidc "github": works without a profile, and profile "iam-example-role" was named`, "AWS_PROFILE"},
+		{"web_identity_token_file and _process both", "[profile w]\n" + okRole + "web_identity_token_file = /t\nweb_identity_token_process = p\n", "", Request{Profile: "w"},
+			`~/.aws/config:4: profile "w": web_identity_token_process "p": web_identity_token_file (line 3) is set too`, "keep only one"},
+		{"web_identity_token_process without role_arn", "[profile w]\nweb_identity_token_process = p\n", "", Request{Profile: "w"},
+			`~/.aws/config:2: profile "w": web_identity_token_process "p": needs role_arn…`, ""},
+		{"--session-tag with a reserved key", "", "", Request{RoleARN: ciRole, Tags: map[string]string{"aws:x": "1"}, Env: MapEnv(envKeys())},
+			`--session-tag "aws:x": tag keys starting with aws: are reserved`, ""},
+		{"--session-tag with a bad character", "", "", Request{RoleARN: ciRole, Tags: map[string]string{"team": "a;b"}, Env: MapEnv(envKeys())},
+			`--session-tag "team": tags may only hold letters, digits, spaces and _.:/=+-@`, ""},
+		{"--transitive-tag without its tag", "", "", Request{RoleARN: ciRole, Tags: map[string]string{"team": "infra"}, TransitiveTags: []string{"project"}, Env: MapEnv(envKeys())},
+			`--transitive-tag: transitive tag key "project" is not a session tag`, "--session-tag KEY=VALUE"},
+		{"transitive_session_tags without its tag", "[profile r]\n" + okRole + "credential_source = Environment\nsession_tags = a=b\ntransitive_session_tags = a, c\n", "", Request{Profile: "r"},
+			`~/.aws/config:5: profile "r": transitive_session_tags "a, c": transitive tag key "c" is not a session tag`, "session_tags"},
+		{"session tags on a web identity hop", "", "", Request{Tags: map[string]string{"team": "x"}, Env: MapEnv(map[string]string{"AWS_ROLE_ARN": ciRole, "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"})},
+			`role_arn "` + ciRole + `": is assumed with a web identity token, and AssumeRoleWithWebIdentity takes no session tags`, "claims"},
+		{"external_id on a web identity profile", "[profile w]\n" + okRole + "web_identity_token_file = /t\nexternal_id = abc\n", "", Request{Profile: "w"},
+			`~/.aws/config:2: profile "w": role_arn "arn:aws:iam::123456789012:role/r": is assumed with a web identity token, and AssumeRoleWithWebIdentity takes no external id`, ""},
+		{"bad --source-identity", "", "", Request{RoleARN: ciRole, SourceIdentity: "has space", Env: MapEnv(envKeys())},
+			`--source-identity "has space": may only hold letters, digits and _+=,.@-`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -571,4 +633,77 @@ func FuzzResolve(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Seed article 002's trap, seen from --debug: keys in the environment and a
+// profile whose source is not the environment.
+func TestResolveReasonsEnvKeysIgnored(t *testing.T) {
+	fs := parseBoth(t, seed003+seed002, "")
+	reasons := func(req Request) string {
+		t.Helper()
+		c, err := Resolve(fs, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, r := range c.Reasons {
+			lines = append(lines, r.String())
+		}
+		return strings.Join(lines, "\n")
+	}
+	const ignored = `ignored: profile "account_a": AWS_ACCESS_KEY_ID is set, but the profile's source is keyring, not credential_source = Environment: the environment keys are not used`
+	if got := reasons(Request{Env: MapEnv(envKeys("AWS_PROFILE", "account_a"))}); !strings.Contains(got, ignored) {
+		t.Errorf("reasons lack %q:\n%s", ignored, got)
+	}
+	if got := reasons(Request{Env: MapEnv(envKeys("AWS_PROFILE", "iam-example-role"))}); strings.Contains(got, "environment keys are not used") {
+		t.Errorf("credential_source = Environment uses them:\n%s", got)
+	}
+	if got := reasons(Request{Env: MapEnv(map[string]string{"AWS_PROFILE": "account_a"})}); strings.Contains(got, "AWS_ACCESS_KEY_ID") {
+		t.Errorf("no keys, nothing to say:\n%s", got)
+	}
+}
+
+// Flags add to a profile's tags: a flag's value wins for its key, flag
+// transitive keys join the profile's, and they apply to the final role only.
+func TestResolveFlagTags(t *testing.T) {
+	cfg := `[profile base]
+role_arn = arn:aws:iam::111111111111:role/base
+credential_source = Environment
+session_tags = team=infra
+[profile r]
+role_arn = arn:aws:iam::123456789012:role/r
+source_profile = base
+session_tags = team=infra, env=prod
+transitive_session_tags = team
+source_identity = from-profile
+`
+	fs := parseBoth(t, cfg, "")
+	c, err := Resolve(fs, Request{Profile: "r", Env: MapEnv(nil), Tags: map[string]string{"env": "staging", "job": "42"},
+		TransitiveTags: []string{"job"}, SourceIdentity: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Roles[1]
+	if want := map[string]string{"team": "infra", "env": "staging", "job": "42"}; !reflect.DeepEqual(h.Tags, want) {
+		t.Errorf("tags %v, want %v", h.Tags, want)
+	}
+	if want := []string{"team", "job"}; !reflect.DeepEqual(h.TransitiveTags, want) {
+		t.Errorf("transitive %v, want %v", h.TransitiveTags, want)
+	}
+	if h.SourceIdentity != "alice" {
+		t.Errorf("source identity %q", h.SourceIdentity)
+	}
+	if b := c.Roles[0]; !reflect.DeepEqual(b.Tags, map[string]string{"team": "infra"}) || b.SourceIdentity != "" {
+		t.Errorf("first hop changed: %+v", b)
+	}
+	// The profile's own maps are not written through.
+	c2, _ := Resolve(fs, Request{Profile: "r", Env: MapEnv(nil)})
+	if len(c2.Roles[1].Tags) != 2 {
+		t.Errorf("profile tags after a flag run: %v", c2.Roles[1].Tags)
+	}
+	// Environment mode takes them too.
+	c, err = Resolve(fs, Request{RoleARN: ciRole, Env: MapEnv(envKeys()), Tags: map[string]string{"job": "7"}, TransitiveTags: []string{"job"}})
+	if err != nil || c.Roles[0].Tags["job"] != "7" || len(c.Roles[0].TransitiveTags) != 1 {
+		t.Fatalf("environment mode: %+v, %v", c, err)
+	}
 }

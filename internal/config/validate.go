@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // These checks are written by hand rather than with regexp: they run on every
@@ -183,4 +185,62 @@ func parseList(s string) []string {
 		}
 	}
 	return out
+}
+
+// Session tag limits (STS API reference, Tag; IAM User Guide, session tags).
+const (
+	maxSessionTags = 50
+	maxTagKey      = 128
+	maxTagValue    = 256
+)
+
+// tagChars is STS's pattern for tag keys and values: [\p{L}\p{Z}\p{N}_.:/=+\-@].
+func tagChars(s string) bool {
+	for _, c := range s {
+		if !unicode.IsLetter(c) && !unicode.Is(unicode.Z, c) && !unicode.IsNumber(c) && !strings.ContainsRune("_.:/=+-@", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkTag is one session tag: a key of 1 to 128 characters, a value of at
+// most 256, both of STS's characters; keys starting with aws: are AWS's own.
+func checkTag(k, v string) string {
+	switch {
+	case k == "" || utf8.RuneCountInString(k) > maxTagKey:
+		return "a tag key must be 1 to 128 characters"
+	case utf8.RuneCountInString(v) > maxTagValue:
+		return "a tag value must be at most 256 characters"
+	case !tagChars(k) || !tagChars(v):
+		return "tags may only hold letters, digits, spaces and _.:/=+-@"
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		return "tag keys starting with aws: are reserved"
+	}
+	return ""
+}
+
+// checkTags checks every tag and the count.
+func checkTags(tags map[string]string) string {
+	if len(tags) > maxSessionTags {
+		return "STS takes at most 50 session tags"
+	}
+	for k, v := range tags {
+		if p := checkTag(k, v); p != "" {
+			return p + " (tag " + strconv.Quote(k) + ")"
+		}
+	}
+	return ""
+}
+
+// checkTransitive: a transitive key marks a tag of this session as passed
+// on to the roles it assumes, so it must be one of the session's tags; a key
+// without a tag marks nothing and is a mistake worth stopping for.
+func checkTransitive(tags map[string]string, keys []string) string {
+	for _, k := range keys {
+		if _, ok := tags[k]; !ok {
+			return "transitive tag key " + strconv.Quote(k) + " is not a session tag"
+		}
+	}
+	return ""
 }

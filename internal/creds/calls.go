@@ -2,9 +2,7 @@ package creds
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -253,7 +251,7 @@ func usernameOf(arn string) (string, bool) {
 
 // assumeRoleWithWebIdentity exchanges the source's token for role h.
 func (r *run) assumeRoleWithWebIdentity(ctx context.Context, h config.RoleHop) (Credentials, error) {
-	token, err := r.webIdentityToken()
+	token, err := r.webIdentityToken(ctx)
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -278,28 +276,4 @@ func (r *run) assumeRoleWithWebIdentity(ctx context.Context, h config.RoleHop) (
 	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
 	r.log.Secret(c.SecretAccessKey, c.SessionToken)
 	return c, nil
-}
-
-// webIdentityToken reads the token file (a bearer secret: registered with
-// the log, never quoted).
-func (r *run) webIdentityToken() (string, error) {
-	src := r.chain.Source
-	path, err := config.ExpandPath(r.deps.Env, src.WebIdentityTokenFile)
-	if err != nil {
-		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "token file " + src.WebIdentityTokenFile, Err: err}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: fmt.Sprintf("no token file %s", path),
-				Next: "the file is written by the platform (EKS, GitHub Actions with id-token: write); check web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE"}
-		}
-		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "cannot read the token file", Err: err}
-	}
-	token := strings.TrimSpace(string(data))
-	if token == "" {
-		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: fmt.Sprintf("token file %s is empty", path)}
-	}
-	r.log.Secret(token)
-	return token, nil
 }

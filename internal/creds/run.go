@@ -36,6 +36,11 @@ type run struct {
 	srcIDErr error
 	srcIDOK  bool
 
+	// The web identity token, read (or fetched) once.
+	token    string
+	tokenErr error
+	tokenOK  bool
+
 	// The MFA code source, chosen once.
 	mfa    prompt.Source
 	mfaErr error

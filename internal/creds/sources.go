@@ -57,9 +57,9 @@ func (r *run) sourceID(ctx context.Context) (string, error) {
 	case config.WebIdentity:
 		// The token is a secret: only its hash goes into the key. A new
 		// token (they are rotated hourly) makes a new entry.
-		tok, err := r.webIdentityToken()
+		tok, err := r.webIdentityToken(ctx)
 		sum := sha256.Sum256([]byte(tok))
-		r.srcID, r.srcIDErr = hashFields("web-identity", s.WebIdentityTokenFile, hex.EncodeToString(sum[:])), err
+		r.srcID, r.srcIDErr = hashFields("web-identity", s.WebIdentityTokenFile, s.WebIdentityTokenProcess, s.OIDC, hex.EncodeToString(sum[:])), err
 	case config.InstanceMetadata, config.ContainerMetadata:
 		r.srcID = hashFields(s.Kind.String(), s.Profile)
 	default:
@@ -275,19 +275,41 @@ func (t *tailBuffer) lastLine() string {
 	return last
 }
 
+// envModeNext is the hint when environment mode found nothing to start
+// from: it reached container or instance metadata only because the
+// environment held no keys and no token.
+const envModeNext = "no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE or container credentials in the environment, " +
+	"and this is not an EC2 instance: set the keys, use --oidc github in GitHub Actions, or name a profile"
+
+// imdsTimeout bounds the whole instance metadata lookup. The SDK's client
+// gives up on a dead address within about a second per attempt; this is
+// the backstop, so that a CI job on a machine that is not EC2 fails fast.
+const imdsTimeout = 10 * time.Second
+
 // instanceMetadata uses the SDK's IMDSv2 client, honouring the SDK's
 // AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT.
 func (r *run) instanceMetadata(ctx context.Context) (Credentials, error) {
 	s := r.chain.Source
+	next := ""
+	if s.Profile == "" {
+		next = envModeNext
+	}
 	if strings.EqualFold(r.env("AWS_EC2_METADATA_DISABLED"), "true") {
-		return Credentials{}, &SourceError{Profile: s.Profile, Source: "instance metadata", Problem: "AWS_EC2_METADATA_DISABLED is true"}
+		return Credentials{}, &SourceError{Profile: s.Profile, Source: "instance metadata", Problem: "AWS_EC2_METADATA_DISABLED is true", Next: next}
 	}
 	opts := imds.Options{Endpoint: r.env("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
 	if r.deps.HTTPClient != nil {
 		opts.HTTPClient = r.deps.HTTPClient
 	}
+	ctx, cancel := context.WithTimeout(ctx, imdsTimeout)
+	defer cancel()
 	p := ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = imds.New(opts) })
-	return r.provider(ctx, p, "instance metadata")
+	c, err := r.provider(ctx, p, "instance metadata")
+	var se *SourceError
+	if errors.As(err, &se) && next != "" {
+		se.Next = next
+	}
+	return c, err
 }
 
 // containerMetadata reads the ECS/EKS Pod Identity credential endpoint:
