@@ -8,16 +8,22 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/kagi-cli/kagi/internal/creds"
 )
 
 type execOptions struct {
 	Profile string
 	Command []string // empty: $SHELL
 	Creds   credFlags
+	// Server: serve credentials to CMD from a loopback endpoint that
+	// refreshes them, instead of putting keys in its environment.
+	Server bool
 }
 
 func (a *app) execCommand() *cobra.Command {
@@ -35,10 +41,19 @@ Without PROFILE, AWS_PROFILE names it; with neither, kagi works from the
 environment alone (keys in the environment, a role from --role-arn or
 AWS_ROLE_ARN).
 
+With --server, CMD gets no keys: kagi serves the credentials from 127.0.0.1
+in the ECS container format and sets AWS_CONTAINER_CREDENTIALS_FULL_URI and
+AWS_CONTAINER_AUTHORIZATION_TOKEN (a random token the endpoint requires).
+SDKs fetch credentials again before they expire, so runs longer than a role
+session keep working: kagi refreshes the role from the cached MFA session,
+and asks for a new MFA code (mfa_process, KAGI_PROMPT or the terminal) only
+when that session ends. kagi stays beside CMD and stops serving when it exits.
+
 Exit codes: CMD's own exit code; 128+N when CMD died of signal N; 1 when kagi
 could not get credentials or start CMD; 2 for a usage error.`,
 		Example: `  kagi exec prod -- terraform apply
   kagi exec prod -- aws sts get-caller-identity
+  kagi exec --server prod -- terraform apply    # longer than the role's session
   kagi exec --role-arn arn:aws:iam::123456789012:role/deploy -u -- ./deploy.sh`,
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -53,6 +68,7 @@ could not get credentials or start CMD; 2 for a usage error.`,
 	// kagi's flags may come anywhere before "--"; the command and its own
 	// flags go after it (kagi exec prod -- aws --version).
 	opts.Creds.register(cmd)
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshing credentials to CMD from a loopback endpoint instead of keys in its environment")
 	return cmd
 }
 
@@ -82,21 +98,16 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 			hint: "exit the session's shell first, or unset KAGI_PROFILE if you mean to nest",
 		}
 	}
+	if opts.Server {
+		return a.runExecServer(ctx, opts)
+	}
 	got, err := a.retrieve(ctx, opts.Profile, opts.Creds)
 	if err != nil {
 		return err
 	}
-	argv := opts.Command
-	if len(argv) == 0 {
-		shell, _ := a.io.LookupEnv("SHELL")
-		if shell == "" {
-			shell = "/bin/sh"
-		}
-		argv = []string{shell}
-	}
-	path, err := exec.LookPath(argv[0])
+	argv, path, err := a.execArgv(opts.Command)
 	if err != nil {
-		return fmt.Errorf("cannot run %q: %w", argv[0], err)
+		return err
 	}
 	env := childEnv(os.Environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
@@ -108,6 +119,63 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	// the terminal and the exit code are the command's own.
 	err = syscall.Exec(path, argv, env)
 	return fmt.Errorf("cannot run %q: %w", argv[0], err)
+}
+
+// execArgv is the command to run (default $SHELL) and its path.
+func (a *app) execArgv(command []string) (argv []string, path string, err error) {
+	argv = command
+	if len(argv) == 0 {
+		shell, _ := a.io.LookupEnv("SHELL")
+		if shell == "" {
+			shell = "/bin/sh"
+		}
+		argv = []string{shell}
+	}
+	path, err = exec.LookPath(argv[0])
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot run %q: %w", argv[0], err)
+	}
+	return argv, path, nil
+}
+
+// runExecServer is exec --server: the command runs as a child beside a
+// credential endpoint, which stops when the command exits.
+func (a *app) runExecServer(ctx context.Context, opts execOptions) error {
+	argv, path, err := a.execArgv(opts.Command)
+	if err != nil {
+		return err
+	}
+	// The endpoint serves until the command exits, not until kagi is
+	// signalled: a command that cleans up after SIGTERM (terraform) may
+	// still need credentials for it.
+	serve, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	cs, err := a.startServer(ctx, serve, opts.Profile, opts.Creds, false)
+	if err != nil {
+		return err
+	}
+	defer cs.ep.Close()
+	env := serverChildEnv(os.Environ(), cs.ep.URL(), cs.token, cs.chain.Region, cs.chain.Profile)
+	a.log().Printf("exec: %s (profile %q, credentials from %s)", path, cs.chain.Profile, cs.ep.URL())
+	return runChild(ctx, append([]string{path}, argv[1:]...), env)
+}
+
+// serverChildEnv is childEnv's environment with the container endpoint's
+// two variables in place of keys: the child's SDKs fetch credentials from
+// the endpoint, and nothing that would beat it (keys, a profile) is left.
+func serverChildEnv(environ []string, url, token, region, profile string) []string {
+	var out []string
+	for _, kv := range childEnv(environ, creds.Credentials{}, region, profile) {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out,
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI="+url,
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN="+token,
+	)
 }
 
 // runChild runs argv as a child with env, forwarding signals to it, and returns an *exitError with its code (128+N when it
