@@ -21,6 +21,10 @@ type credFlags struct {
 	SessionName     string
 	UsernameSession bool
 	ExternalID      string
+	// noPrompt is not a flag: write-credentials --all sets it so that a
+	// chain that needs an MFA code fails at once with *needsCodeError,
+	// whatever --mfa-token, KAGI_MFA_TOKEN, mfa_process or a terminal offer.
+	noPrompt bool
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -80,6 +84,9 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		Log:    log,
 		Stderr: a.io.Err,
 		Prompt: func(ctx context.Context, mfaProcess string) (prompt.Source, error) {
+			if f.noPrompt {
+				return nil, &needsCodeError{}
+			}
 			return prompt.Choose(prompt.Options{
 				Token:   f.MFAToken,
 				Env:     a.io.LookupEnv,
