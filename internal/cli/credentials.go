@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,10 @@ type credFlags struct {
 	SessionName     string
 	UsernameSession bool
 	ExternalID      string
+	SessionTags     []string // KEY=VALUE, repeatable
+	TransitiveTags  []string // KEY, repeatable
+	SourceIdentity  string
+	OIDC            string // "github"
 	// noPrompt is not a flag: write-credentials --all sets it so that a
 	// chain that needs an MFA code fails at once with *needsCodeError,
 	// whatever --mfa-token, KAGI_MFA_TOKEN, mfa_process or a terminal offer.
@@ -37,6 +42,29 @@ func (f *credFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.SessionName, "session-name", "", "role session name (else AWS_ROLE_SESSION_NAME, role_session_name)")
 	fs.BoolVarP(&f.UsernameSession, "username-session", "u", false, "role session name = the caller's IAM user name")
 	fs.StringVar(&f.ExternalID, "external-id", "", "external id the role's trust policy requires")
+	fs.StringArrayVar(&f.SessionTags, "session-tag", nil, "session tag KEY=VALUE for the role (repeatable; adds to session_tags)")
+	fs.StringArrayVar(&f.TransitiveTags, "transitive-tag", nil, "session tag KEY to pass on to roles assumed from this one (repeatable)")
+	fs.StringVar(&f.SourceIdentity, "source-identity", "", "source identity for the role session (else source_identity)")
+	fs.StringVar(&f.OIDC, "oidc", "", "without a profile: get a web identity token from this provider (github: GitHub Actions)")
+}
+
+// tags reads --session-tag KEY=VALUE flags; a key given twice is a mistake.
+func (f credFlags) tags() (map[string]string, error) {
+	if len(f.SessionTags) == 0 {
+		return nil, nil
+	}
+	tags := make(map[string]string, len(f.SessionTags))
+	for _, kv := range f.SessionTags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--session-tag %q: want KEY=VALUE", kv)
+		}
+		if _, dup := tags[k]; dup {
+			return nil, usageErrorf("--session-tag: key %q given twice", k)
+		}
+		tags[k] = v
+	}
+	return tags, nil
 }
 
 // retrieved is the result of a credential command's common first half.
@@ -51,19 +79,30 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	if f.UsernameSession && f.SessionName != "" {
 		return nil, usageErrorf("--session-name and -u/--username-session cannot be used together")
 	}
+	if f.OIDC != "" && f.OIDC != config.OIDCGitHub {
+		return nil, usageErrorf("--oidc %q: the one provider kagi fetches tokens from is github", f.OIDC)
+	}
+	tags, err := f.tags()
+	if err != nil {
+		return nil, err
+	}
 	files, err := config.Load(a.io.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
 	req := config.Request{
-		Profile:     profile,
-		Env:         a.io.LookupEnv,
-		Region:      f.Region,
-		RoleARN:     f.RoleARN,
-		SessionName: f.SessionName,
-		ExternalID:  f.ExternalID,
-		Duration:    f.Duration,
-		NoSession:   f.NoSession,
+		Profile:        profile,
+		Env:            a.io.LookupEnv,
+		Region:         f.Region,
+		RoleARN:        f.RoleARN,
+		SessionName:    f.SessionName,
+		ExternalID:     f.ExternalID,
+		Duration:       f.Duration,
+		NoSession:      f.NoSession,
+		Tags:           tags,
+		TransitiveTags: f.TransitiveTags,
+		SourceIdentity: f.SourceIdentity,
+		OIDC:           f.OIDC,
 	}
 	if f.UsernameSession {
 		req.SessionName = config.UsernameSessionName
@@ -83,7 +122,12 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		Now:    a.io.Now,
 		Log:    log,
 		Stderr: a.io.Err,
-		Prompt: func(ctx context.Context, mfaProcess string) (prompt.Source, error) {
+	}
+	// Environment mode needs no keyring, no prompt and no cache file: it
+	// runs in a bare CI container and never waits for input. Its chain has
+	// no MFA device, so a nil Prompt is never reached.
+	if chain.Profile != "" {
+		deps.Prompt = func(ctx context.Context, mfaProcess string) (prompt.Source, error) {
 			if f.noPrompt {
 				return nil, &needsCodeError{}
 			}
@@ -93,10 +137,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 				Process: mfaProcess,
 				Stderr:  a.io.Err,
 			})
-		},
-	}
-	// Environment mode needs no keyring, no prompt and no cache file.
-	if chain.Profile != "" {
+		}
 		deps.Keyring = a.keyring()
 		deps.Cache, err = a.cache()
 		if err != nil {

@@ -173,6 +173,17 @@ func (e *APIError) Hint() string {
 		return "AWS does not know these keys: they may have been deleted or rotated; store the current ones with `kagi add PROFILE`"
 	case "SignatureDoesNotMatch":
 		return "the secret key does not match the key id, or this machine's clock is off by more than 5 minutes"
+	case "AccessDenied":
+		if e.Action == "sts:AssumeRole" {
+			// The conditions CI trust policies most often carry; STS does
+			// not say which one failed.
+			return "the role's trust policy refused this caller: check its principals and conditions; " +
+				"a session name that must equal the IAM user name needs -u, an external id --external-id"
+		}
+	case "InvalidIdentityToken", "ExpiredTokenException":
+		if e.Action == "sts:AssumeRoleWithWebIdentity" {
+			return "STS did not accept the web identity token: check that it is fresh, and that the role's account has an IAM OIDC provider for its issuer and audience"
+		}
 	}
 	return ""
 }
