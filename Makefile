@@ -10,7 +10,7 @@ BIN      := bin
 BUILD    := CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath
 FUZZTIME ?= 60s
 
-.PHONY: all build test vet unit interop demo bench fuzz clean
+.PHONY: all build test vet unit interop demo bench fuzz clean static-smoke
 
 all: build
 
@@ -21,8 +21,13 @@ build:
 # vet, then every test with the race detector; the interop tests (real AWS
 # CLI, boto3, moto_server) run as part of ./... and skip with a reason when a
 # tool is missing, unless KAGI_INTEROP_REQUIRED=1 (CI sets it).
-test: vet
+test: vet static-smoke
 	$(GO) test -race -count=1 ./...
+
+# environment mode as CI runs it: the static binary in a bare environment
+# (no HOME, no terminal, no input), then in an empty chroot where possible.
+static-smoke:
+	GO=$(GO) ./scripts/ci-static.sh
 
 vet:
 	$(GO) vet ./...
