@@ -167,7 +167,10 @@ func serverChildEnv(environ []string, url, token, region, profile string) []stri
 	var out []string
 	for _, kv := range childEnv(environ, creds.Credentials{}, region, profile) {
 		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION":
+		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+			// SDKs read the token from this file rather than the variable
+			// when both are set (EKS Pod Identity sets it).
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE":
 			continue
 		}
 		out = append(out, kv)

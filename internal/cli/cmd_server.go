@@ -100,9 +100,11 @@ func (a *app) runServer(ctx context.Context, opts serverOptions) error {
 }
 
 // shadowingVars are what beats a credential endpoint in SDKs' chains: keys
-// in the environment, a profile, and the other container variable.
+// in the environment, a profile, the other container URI, and a token file
+// (read instead of AWS_CONTAINER_AUTHORIZATION_TOKEN when set).
 const shadowingVars = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN " +
-	"AWS_CREDENTIAL_EXPIRATION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+	"AWS_CREDENTIAL_EXPIRATION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI " +
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 
 func profileText(p string) string {
 	if p == "" {
