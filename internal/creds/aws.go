@@ -34,10 +34,32 @@ const defaultRegion = "us-east-1"
 // between attempts) applies between attempts; these keep one attempt from
 // hanging on a black-holed endpoint.
 const (
-	maxAttempts    = 3
-	dialTimeout    = 10 * time.Second
+	maxAttempts = 3
+	// maxThrottledAttempts is the patience for throttling alone: one
+	// command across fifty accounts meets STS's request rate limit as a
+	// matter of course and must back off and go on, while an endpoint that
+	// is down should fail after maxAttempts, not dozens.
+	maxThrottledAttempts = 10
+	dialTimeout          = 10 * time.Second
 	attemptTimeout = 30 * time.Second
 )
+
+// throttlePatient is the SDK's standard retryer allowing
+// maxThrottledAttempts for throttling errors and maxAttempts for any other
+// retryable error. The SDK's retry middleware asks RetryDelay before each
+// retry with the number of attempts made so far (one fewer under
+// AWS_NEW_RETRIES_2026=true, which then allows one more); an error from it
+// ends the retries with that error.
+type throttlePatient struct{ *retry.Standard }
+
+func (r throttlePatient) RetryDelay(attempt int, err error) (time.Duration, error) {
+	throttle := retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}.IsErrorThrottle(err) == aws.TrueTernary
+	if !throttle && attempt >= maxAttempts {
+		// As the middleware reports running out of attempts.
+		return 0, &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+	}
+	return r.Standard.RetryDelay(attempt, err)
+}
 
 // clients are the AWS clients of one Retrieve, built on first use so that a
 // chain served from the cache builds none.
@@ -56,7 +78,10 @@ func awsConfig(region string, httpClient *http.Client) aws.Config {
 		Retryer: func() aws.Retryer {
 			// Throttling and 5xx answers and connection errors are retried
 			// with the SDK's exponential backoff with jitter.
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxAttempts })
+			return throttlePatient{retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = maxThrottledAttempts
+				o.MaxBackoff = 5 * time.Second
+			})}
 		},
 	}
 	if httpClient != nil {
