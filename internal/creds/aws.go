@@ -41,7 +41,7 @@ const (
 	// is down should fail after maxAttempts, not dozens.
 	maxThrottledAttempts = 10
 	dialTimeout          = 10 * time.Second
-	attemptTimeout = 30 * time.Second
+	attemptTimeout       = 30 * time.Second
 )
 
 // throttlePatient is the SDK's standard retryer allowing
