@@ -38,7 +38,8 @@ kagi prints the variables to set, as shell commands on standard output:
 The token is random and new each run; the endpoint refuses requests without
 it, from off this machine's loopback, with a Host other than 127.0.0.1:PORT,
 and any method but GET. Keys in the environment (AWS_ACCESS_KEY_ID...) and
-AWS_PROFILE beat the endpoint in every SDK: the last line printed unsets them.
+AWS_PROFILE beat the endpoint in every SDK: an unset line printed after the
+exports clears them.
 
 With --ec2 kagi serves the EC2 instance metadata API instead (IMDSv2 only:
 a token from PUT /latest/api/token), for tools that know no other way, and
