@@ -18,6 +18,7 @@ import (
 )
 
 type execOptions struct {
+	Many    manyOptions // --profiles / --all-roles: one command in many profiles
 	Profile string
 	Command []string // empty: $SHELL
 	Creds   credFlags
@@ -28,6 +29,7 @@ type execOptions struct {
 
 func (a *app) execCommand() *cobra.Command {
 	var opts execOptions
+	var many manyOptions // set into opts.Many only with --profiles/--all-roles
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [flags] [-- CMD [ARGS...]]",
 		Short: "Run a command with temporary credentials in its environment",
@@ -49,11 +51,21 @@ session keep working: kagi refreshes the role from the cached MFA session,
 and asks for a new MFA code (mfa_process, KAGI_PROMPT or the terminal) only
 when that session ends. kagi stays beside CMD and stops serving when it exits.
 
+With --profiles PATTERN[,PATTERN...] (globs over profile names) or
+--all-roles, CMD runs once per profile with that profile's credentials,
+--parallel at a time, after one MFA session serves them all. Output lines are
+prefixed with the profile (or go to --output-dir/PROFILE.log); a summary
+(profile, exit code, time) follows; with --json it is JSON on stdout and the
+output lines go to stderr. Ctrl-C
+stops launching and still prints the summary.
+
 Exit codes: CMD's own exit code; 128+N when CMD died of signal N; 1 when kagi
-could not get credentials or start CMD; 2 for a usage error.`,
+could not get credentials or start CMD; 2 for a usage error. With --profiles
+or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
 		Example: `  kagi exec prod -- terraform apply
   kagi exec prod -- aws sts get-caller-identity
   kagi exec --server prod -- terraform apply    # longer than the role's session
+  kagi exec --profiles 'prod-*' -- terraform plan   # every account, one MFA code
   kagi exec --role-arn arn:aws:iam::123456789012:role/deploy -u -- ./deploy.sh`,
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -62,6 +74,18 @@ could not get credentials or start CMD; 2 for a usage error.`,
 			if err != nil {
 				return err
 			}
+			if len(many.Patterns) > 0 || many.AllRoles {
+				if opts.Profile != "" || opts.Server {
+					return usageErrorf("--profiles and --all-roles take no PROFILE and no --server")
+				}
+				if cmd.ArgsLenAtDash() < 0 {
+					return usageErrorf("with --profiles or --all-roles, give the command after --")
+				}
+				opts.Many = many
+				opts.Many.Command, opts.Many.Creds = opts.Command, opts.Creds
+			} else if f := manyOnlyFlag(cmd); f != "" {
+				return usageErrorf("--%s goes with --profiles or --all-roles", f)
+			}
 			return dispatch(a, opts, func(o execOptions) error { return a.runExec(cmd.Context(), o) })
 		}),
 	}
@@ -69,6 +93,13 @@ could not get credentials or start CMD; 2 for a usage error.`,
 	// flags go after it (kagi exec prod -- aws --version).
 	opts.Creds.register(cmd)
 	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshing credentials to CMD from a loopback endpoint instead of keys in its environment")
+	fs := cmd.Flags()
+	fs.StringSliceVar(&many.Patterns, "profiles", nil, "run CMD once in each profile matching these globs (comma-separated)")
+	fs.BoolVar(&many.AllRoles, "all-roles", false, "run CMD once in every profile that assumes a role")
+	fs.IntVar(&many.Parallel, "parallel", 8, "with --profiles/--all-roles: how many run at once")
+	fs.StringVar(&many.OutputDir, "output-dir", "", "with --profiles/--all-roles: one PROFILE.log file per profile instead of prefixed lines")
+	fs.BoolVar(&many.FailFast, "fail-fast", false, "with --profiles/--all-roles: start no more runs after the first failure")
+	fs.BoolVar(&many.JSON, "json", false, "with --profiles/--all-roles: print the summary as JSON on stdout")
 	return cmd
 }
 
@@ -97,6 +128,9 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 			err:  fmt.Errorf("already in a kagi session (KAGI_PROFILE=%q)", p),
 			hint: "exit the session's shell first, or unset KAGI_PROFILE if you mean to nest",
 		}
+	}
+	if len(opts.Many.Patterns) > 0 || opts.Many.AllRoles {
+		return a.runExecMany(ctx, opts.Many)
 	}
 	if opts.Server {
 		return a.runExecServer(ctx, opts)
@@ -227,4 +261,15 @@ func childExit(err error) error {
 		return &exitError{code: 128 + int(ws.Signal())}
 	}
 	return &exitError{code: ee.ExitCode()}
+}
+
+// manyOnlyFlag names a flag given that only means something with
+// --profiles or --all-roles, or returns "".
+func manyOnlyFlag(cmd *cobra.Command) string {
+	for _, f := range []string{"parallel", "output-dir", "fail-fast", "json"} {
+		if cmd.Flags().Changed(f) {
+			return f
+		}
+	}
+	return ""
 }

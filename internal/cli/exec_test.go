@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/creds"
 )
 
@@ -129,6 +131,11 @@ func TestCredentialCommandsArgvToOptions(t *testing.T) {
 		{[]string{"add", "jump", "--import"}, addOptions{Profile: "jump", Import: true}, ExitOK},
 		{[]string{"remove", "jump", "-y"}, removeOptions{Profile: "jump", Yes: true}, ExitOK},
 		{[]string{"clear"}, clearOptions{}, ExitOK},
+		{[]string{"exec", "--profiles", "prod-*,dev", "--parallel", "3", "--json", "--", "terraform", "plan"},
+			execOptions{Command: []string{"terraform", "plan"}, Many: manyOptions{Patterns: []string{"prod-*", "dev"}, Parallel: 3, JSON: true, Command: []string{"terraform", "plan"}}}, ExitOK},
+		{[]string{"exec", "--all-roles", "--", "true"}, execOptions{Command: []string{"true"}, Many: manyOptions{AllRoles: true, Parallel: 8, Command: []string{"true"}}}, ExitOK},
+		{[]string{"exec", "prod", "--parallel", "3", "--", "true"}, nil, ExitUsage},
+		{[]string{"exec", "--all-roles", "--server", "--", "true"}, nil, ExitUsage},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
 			io, _, _ := testIO(nil)
@@ -146,5 +153,61 @@ func TestCredentialCommandsArgvToOptions(t *testing.T) {
 				t.Errorf("options = %#v\nwant %#v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestPrefixWriter(t *testing.T) {
+	var buf bytes.Buffer
+	w := &prefixWriter{prefix: "prod | ", w: &buf}
+	for _, chunk := range []string{"one\ntw", "o\n", "\nthree"} {
+		if _, err := w.Write([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	if got, want := buf.String(), "prod | one\nprod | two\nprod | \nprod | three\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSelectProfiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/config", `[profile jump]
+[profile prod-a]
+role_arn = arn:aws:iam::111111111111:role/a
+source_profile = jump
+[profile prod-b]
+role_arn = arn:aws:iam::222222222222:role/b
+source_profile = jump
+[profile dev]
+role_arn = arn:aws:iam::333333333333:role/d
+source_profile = jump
+`)
+	env := config.MapEnv(map[string]string{"HOME": dir, "AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/none"})
+	files, err := config.Load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts manyOptions
+		want string
+		err  string
+	}{
+		{manyOptions{Patterns: []string{"prod-*"}}, "prod-a,prod-b", ""},
+		{manyOptions{Patterns: []string{"dev", "prod-b", "prod-*"}}, "dev,prod-a,prod-b", ""},
+		{manyOptions{AllRoles: true}, "dev,prod-a,prod-b", ""},
+		{manyOptions{Patterns: []string{"stage-*"}}, "", `"stage-*" matches no profile`},
+		{manyOptions{Patterns: []string{"[bad"}}, "", "bad pattern"},
+	} {
+		got, err := selectProfiles(files, env, tc.opts)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%+v: err %v, want %q", tc.opts, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, ",") != tc.want {
+			t.Errorf("%+v: %q, %v; want %q", tc.opts, got, err, tc.want)
+		}
 	}
 }

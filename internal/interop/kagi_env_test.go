@@ -45,7 +45,13 @@ type kagiSetup struct {
 // `kagi add jumpuser --env`.
 func newKagiSetup(t *testing.T, config string) *kagiSetup {
 	t.Helper()
-	world, err := awsemu.ParseWorld([]byte(kagiWorld))
+	return newKagiSetupWorld(t, kagiWorld, config)
+}
+
+// newKagiSetupWorld is newKagiSetup with a world of the test's own.
+func newKagiSetupWorld(t testing.TB, worldJSON, config string) *kagiSetup {
+	t.Helper()
+	world, err := awsemu.ParseWorld([]byte(worldJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +89,7 @@ func newKagiSetup(t *testing.T, config string) *kagiSetup {
 }
 
 // kagi runs the kagi binary in the setup's environment and returns stdout.
-func (s *kagiSetup) kagi(t *testing.T, extraEnv []string, args ...string) string {
+func (s *kagiSetup) kagi(t testing.TB, extraEnv []string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -98,7 +104,7 @@ func (s *kagiSetup) kagi(t *testing.T, extraEnv []string, args ...string) string
 }
 
 // mfaAsked is how many times the MFA source was asked for a code.
-func (s *kagiSetup) mfaAsked(t *testing.T) int {
+func (s *kagiSetup) mfaAsked(t testing.TB) int {
 	t.Helper()
 	b, err := os.ReadFile(s.MFALog)
 	if os.IsNotExist(err) {
@@ -112,7 +118,7 @@ func (s *kagiSetup) mfaAsked(t *testing.T) int {
 
 // tmpfsDir is a private directory on tmpfs (/dev/shm), where kagi's cache
 // may keep temporary credentials; removed when the test ends.
-func tmpfsDir(t *testing.T) string {
+func tmpfsDir(t testing.TB) string {
 	t.Helper()
 	if st, err := os.Stat("/dev/shm"); err != nil || !st.IsDir() {
 		Missing(t, "no /dev/shm tmpfs for kagi's cache")
@@ -125,7 +131,7 @@ func tmpfsDir(t *testing.T) string {
 	return dir
 }
 
-func writeTestFile(t *testing.T, path, content string, mode os.FileMode) {
+func writeTestFile(t testing.TB, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)

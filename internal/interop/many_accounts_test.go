@@ -1,0 +1,113 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kagi-cli/kagi/internal/awsemu"
+)
+
+// manyAccountsWorld is a jump user with MFA and n admin roles, one per
+// account, plus one account whose role does not trust the jump account.
+func manyAccountsWorld(n int) (world, config string) {
+	var roles, profiles []string
+	profiles = append(profiles, "[profile jumpuser]\nmfa_serial = "+jumpSerial+"\nmfa_process = %MFA%\n")
+	for i := 1; i <= n; i++ {
+		acct := fmt.Sprintf("5%011d", i)
+		roles = append(roles, fmt.Sprintf(`{"arn":"arn:aws:iam::%s:role/admin","trust":{"principals":["arn:aws:iam::111111111111:root"],"require_mfa":true}}`, acct))
+		profiles = append(profiles, fmt.Sprintf("[profile acct-%02d]\nrole_arn = arn:aws:iam::%s:role/admin\nsource_profile = jumpuser\n", i, acct))
+	}
+	roles = append(roles, `{"arn":"arn:aws:iam::599999999999:role/admin","trust":{"principals":["arn:aws:iam::999999999999:root"]}}`)
+	profiles = append(profiles, "[profile acct-denied]\nrole_arn = arn:aws:iam::599999999999:role/admin\nsource_profile = jumpuser\n")
+	world = `{"users":[{"account":"111111111111","name":"jumpuser",
+	  "access_keys":[{"id":"` + jumpKeyID + `","secret":"` + jumpSecret + `"}],
+	  "mfa":{"serial":"` + jumpSerial + `","totp_secret":"JBSWY3DPEHPK3PXP"}}],
+	  "roles":[` + strings.Join(roles, ",") + `]}`
+	return world, strings.Join(profiles, "\n")
+}
+
+// TestOneCommandInManyAccounts runs one command in 50 accounts with one MFA
+// code, against an STS that adds 100 ms to every call and throttles above
+// 20 requests a second; a 51st account's trust denies the role and is
+// reported without stopping the others.
+func TestOneCommandInManyAccounts(t *testing.T) {
+	const n = 50
+	world, config := manyAccountsWorld(n)
+	s := newKagiSetupWorld(t, world, config)
+	if err := s.Emu.SetFaults(awsemu.Faults{LatencyMS: 100, ThrottleTPS: 20}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kagiBin, "exec", "--profiles", "acct-*", "--json", "--", "sh", "-c", `echo "as $KAGI_PROFILE"`)
+	cmd.Env = s.Env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	var ee *exec.ExitError
+	if err == nil || !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("kagi exec --profiles: %v (want exit 1 for the denied account)\n%s", err, stderr.String())
+	}
+	var results []struct {
+		Profile  string `json:"profile"`
+		ExitCode int    `json:"exit_code"`
+		Error    string `json:"error"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
+		t.Fatalf("summary JSON: %v\n%s", err, stdout.String())
+	}
+	if len(results) != n+1 {
+		t.Fatalf("%d results, want %d", len(results), n+1)
+	}
+	for _, r := range results {
+		switch {
+		case r.Profile == "acct-denied":
+			if r.ExitCode == 0 || !strings.Contains(r.Error, "AccessDenied") {
+				t.Errorf("denied account: %+v, want an AccessDenied error", r)
+			}
+		case r.ExitCode != 0:
+			t.Errorf("%s: exit %d: %s", r.Profile, r.ExitCode, r.Error)
+		}
+	}
+	st := s.Emu.Stats()
+	if st["GetSessionToken"] != 1 || s.mfaAsked(t) != 1 {
+		t.Errorf("GetSessionToken %d, MFA asked %d times; want 1 and 1", st["GetSessionToken"], s.mfaAsked(t))
+	}
+	floor := time.Duration(float64(n+1)/20*float64(time.Second)) + 100*time.Millisecond
+	t.Logf("%d accounts in %v (throttle floor %v); STS saw %v", n, wall.Round(time.Millisecond), floor.Round(time.Millisecond), st)
+}
+
+// BenchmarkManyAccounts is the wall time of one command in 50 accounts
+// against an STS with 100 ms latency that throttles above 20 requests a
+// second, beside the floor that throttle sets (51 calls / 20 per second).
+// Each iteration starts cold: no cached session, one MFA code.
+func BenchmarkManyAccounts(b *testing.B) {
+	const n, tps = 50, 20
+	world, config := manyAccountsWorld(n)
+	config = strings.Replace(config, "[profile acct-denied]", "[profile denied]", 1)
+	s := newKagiSetupWorld(b, world, config)
+	if err := s.Emu.SetFaults(awsemu.Faults{LatencyMS: 100, ThrottleTPS: tps}); err != nil {
+		b.Fatal(err)
+	}
+	floor := float64(n+1) / tps
+	var wall time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		s.kagi(b, nil, "clear")
+		b.StartTimer()
+		start := time.Now()
+		s.kagi(b, nil, "exec", "--profiles", "acct-*", "--", "true")
+		wall += time.Since(start)
+	}
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
+	b.ReportMetric(floor, "floor-s")
+}
