@@ -394,3 +394,14 @@ func writeKey(b *bytes.Buffer, indent string, k *Key) {
 		b.WriteString(indent + "    " + l + "\n")
 	}
 }
+
+// TrimSpace, Indent and StripComment are the parser's own rules for white
+// space and inline comments, for code that edits these files line by line
+// (internal/credfile): it must read every line exactly as Parse does.
+func TrimSpace(s string) string { return trimSpace(s) }
+
+// Indent is the width of s's leading white space, as Parse counts it.
+func Indent(s string) int { return indentOf(s) }
+
+// StripComment removes an inline comment ('#' or ';' after white space).
+func StripComment(s string) string { return stripComment(s) }

@@ -226,14 +226,14 @@ func Note(path, profile string) (string, error) {
 	note := ""
 	for _, l := range scan(data) {
 		if l.kind == otherLine && l.section == profile && isNote(l.text) {
-			note = strings.TrimPrefix(trimSpace(l.text), NotePrefix)
+			note = strings.TrimPrefix(config.TrimSpace(l.text), NotePrefix)
 		}
 	}
 	return note, nil
 }
 
 func isNote(text string) bool {
-	return strings.HasPrefix(trimSpace(text), NotePrefix)
+	return strings.HasPrefix(config.TrimSpace(text), NotePrefix)
 }
 
 // setSection is SetSection with two hooks: after, which may change the

@@ -2,6 +2,8 @@ package credfile
 
 import (
 	"strings"
+
+	"github.com/kagi-cli/kagi/internal/config"
 )
 
 type lineKind int
@@ -45,14 +47,14 @@ func scan(data []byte) []line {
 		if first {
 			t = strings.TrimPrefix(t, "\ufeff")
 		}
-		indent := indentOf(t)
-		t = trimSpace(t)
+		indent := config.Indent(t)
+		t = config.TrimSpace(t)
 		switch {
 		case t == "" || t[0] == '#' || t[0] == ';':
 			l.kind = otherLine
 		case t[0] == '[':
 			if end := strings.IndexByte(t, ']'); end > 0 {
-				section = trimSpace(t[1:end])
+				section = config.TrimSpace(t[1:end])
 				l.kind = headerLine
 				lastIndent = -1
 			}
@@ -60,7 +62,7 @@ func scan(data []byte) []line {
 			l.kind = contLine
 		case section != "" && strings.Contains(t, "="):
 			name, _, _ := strings.Cut(t, "=")
-			l.kind, l.key, l.indent = keyLine, strings.ToLower(trimSpace(name)), indent
+			l.kind, l.key, l.indent = keyLine, strings.ToLower(config.TrimSpace(name)), indent
 			lastIndent = indent
 		}
 		l.section = section
@@ -73,7 +75,7 @@ func scan(data []byte) []line {
 // stripped, spaces trimmed.
 func (l line) value() string {
 	_, v, _ := strings.Cut(l.text, "=")
-	return trimSpace(stripComment(v))
+	return config.TrimSpace(config.StripComment(v))
 }
 
 // withValue replaces everything after the first '=' (keeping the spaces
@@ -81,7 +83,7 @@ func (l line) value() string {
 func (l line) withValue(v string) line {
 	i := strings.IndexByte(l.text, '=')
 	rest := l.text[i+1:]
-	sp := rest[:indentOf(rest)]
+	sp := rest[:config.Indent(rest)]
 	if sp == "" && !startsComment(v) {
 		sp = " "
 	}
@@ -119,38 +121,4 @@ func lineEnding(lines []line) string {
 		}
 	}
 	return "\n"
-}
-
-// The helpers below follow internal/config's parser exactly.
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
-}
-
-func trimSpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && isSpace(s[i]) {
-		i++
-	}
-	for j > i && isSpace(s[j-1]) {
-		j--
-	}
-	return s[i:j]
-}
-
-func indentOf(s string) int {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	return i
-}
-
-func stripComment(s string) string {
-	for i := 1; i < len(s); i++ {
-		if (s[i] == '#' || s[i] == ';') && isSpace(s[i-1]) {
-			return s[:i]
-		}
-	}
-	return s
 }
