@@ -211,3 +211,18 @@ source_profile = jump
 		}
 	}
 }
+
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var tty, pipe bytes.Buffer
+	for _, p := range []*progress{newProgress(&tty, 3, true), newProgress(&pipe, 3, false)} {
+		p.markDone(false)
+		p.markDone(true)
+		p.finish()
+	}
+	if want := "\r\033[Kkagi: 1/3 done, 0 failed\r\033[Kkagi: 2/3 done, 1 failed\r\033[K"; tty.String() != want {
+		t.Errorf("terminal got %q, want %q", tty.String(), want)
+	}
+	if pipe.Len() != 0 {
+		t.Errorf("pipe got %q, want nothing", pipe.String())
+	}
+}
