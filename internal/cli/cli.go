@@ -57,7 +57,7 @@ func SystemIO() *IO {
 // code. It is the only place errors become exit codes and hint lines.
 func Main(ctx context.Context, args []string, io *IO) int {
 	app := &app{io: io}
-	root := app.rootCommand()
+	root := app.rootCommand(args)
 	root.SetArgs(args)
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
@@ -101,7 +101,12 @@ func (a *app) log() *debug.Log {
 	return a.debugLog
 }
 
-func (a *app) rootCommand() *cobra.Command {
+// rootCommand builds kagi's command tree for args. When args plainly name
+// one command (no help asked for), only that one is built: credential-process
+// and exec run on every call of the tools kagi serves, and building the
+// other commands and their flags is a tenth of a warm run's work. Help,
+// completion and mistakes get the whole tree.
+func (a *app) rootCommand(args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kagi",
 		Short: "AWS temporary credentials through assume-role with MFA, for any tool",
@@ -118,21 +123,45 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	root.SetHelpCommand(&cobra.Command{Hidden: true})
 	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
 	root.PersistentFlags().StringVar(&a.backend, "backend", "", "keyring backend: file, secret-service, keychain, wincred, kwallet, pass, keyctl (else KAGI_BACKEND, else the OS default)")
-	root.AddCommand(
-		a.addCommand(),
-		a.removeCommand(),
-		a.listCommand(),
-		a.execCommand(),
-		a.exportCommand(),
-		a.credentialProcessCommand(),
-		a.writeCredentialsCommand(),
-		a.serverCommand(),
-		a.clearCommand(),
-		a.versionCommand(),
-	)
+	builders := map[string]func() *cobra.Command{
+		"add":                a.addCommand,
+		"remove":             a.removeCommand,
+		"list":               a.listCommand,
+		"exec":               a.execCommand,
+		"export":             a.exportCommand,
+		"credential-process": a.credentialProcessCommand,
+		"write-credentials":  a.writeCredentialsCommand,
+		"server":             a.serverCommand,
+		"clear":              a.clearCommand,
+		"version":            a.versionCommand,
+	}
+	if build, ok := builders[plainCommand(args)]; ok {
+		root.AddCommand(build())
+		return root
+	}
+	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version"} {
+		root.AddCommand(builders[name]())
+	}
 	root.InitDefaultCompletionCmd()
 	a.strictCompletion(root)
 	return root
+}
+
+// plainCommand is the command args name when kagi can build that one alone:
+// the first argument, with no help flag before "--". Otherwise "".
+func plainCommand(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	for _, arg := range args {
+		if arg == "--" {
+			break
+		}
+		if arg == "-h" || arg == "--help" || arg == "help" {
+			return ""
+		}
+	}
+	return args[0]
 }
 
 const exitCodesHelp = `

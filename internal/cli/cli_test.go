@@ -71,7 +71,7 @@ func TestListArgvToOptions(t *testing.T) {
 			a := &app{io: io}
 			var got *listOptions
 			a.optionsHook = func(o any) error { lo := o.(listOptions); got = &lo; return nil }
-			root := a.rootCommand()
+			root := a.rootCommand(nil)
 			root.SetArgs(tc.argv)
 			root.SetOut(io.Out)
 			root.SetErr(io.Err)

@@ -26,7 +26,7 @@ func TestServerArgvToOptions(t *testing.T) {
 			a := &app{io: io}
 			var got any
 			a.optionsHook = func(o any) error { got = o; return nil }
-			root := a.rootCommand()
+			root := a.rootCommand(nil)
 			root.SetArgs(tc.argv)
 			if code := report(io.Err, root.ExecuteContext(context.Background())); code != tc.code {
 				t.Fatalf("exit code %d, want %d", code, tc.code)

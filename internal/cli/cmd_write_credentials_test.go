@@ -41,7 +41,7 @@ func TestWriteCredentialsArgvToOptions(t *testing.T) {
 			a := &app{io: io}
 			var got *writeCredentialsOptions
 			a.optionsHook = func(o any) error { w := o.(writeCredentialsOptions); got = &w; return nil }
-			root := a.rootCommand()
+			root := a.rootCommand(nil)
 			root.SetArgs(append([]string{"write-credentials"}, tc.argv...))
 			root.SetOut(io.Out)
 			root.SetErr(io.Err)

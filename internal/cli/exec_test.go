@@ -137,22 +137,26 @@ func TestCredentialCommandsArgvToOptions(t *testing.T) {
 		{[]string{"exec", "prod", "--parallel", "3", "--", "true"}, nil, ExitUsage},
 		{[]string{"exec", "--all-roles", "--server", "--", "true"}, nil, ExitUsage},
 	} {
-		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
-			io, _, _ := testIO(nil)
-			a := &app{io: io}
-			var got any
-			a.optionsHook = func(o any) error { got = o; return nil }
-			root := a.rootCommand()
-			root.SetArgs(tc.argv)
-			root.SetOut(io.Out)
-			root.SetErr(io.Err)
-			if code := report(io.Err, root.ExecuteContext(context.Background())); code != tc.code {
-				t.Fatalf("exit code %d, want %d", code, tc.code)
-			}
-			if tc.code == ExitOK && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", tc.want) {
-				t.Errorf("options = %#v\nwant %#v", got, tc.want)
-			}
-		})
+		// The whole tree (nil) and the one-command tree Main builds for
+		// these args must parse them alike.
+		for _, tree := range [][]string{nil, tc.argv} {
+			t.Run(fmt.Sprintf("%s/tree=%d", strings.Join(tc.argv, " "), len(tree)), func(t *testing.T) {
+				io, _, _ := testIO(nil)
+				a := &app{io: io}
+				var got any
+				a.optionsHook = func(o any) error { got = o; return nil }
+				root := a.rootCommand(tree)
+				root.SetArgs(tc.argv)
+				root.SetOut(io.Out)
+				root.SetErr(io.Err)
+				if code := report(io.Err, root.ExecuteContext(context.Background())); code != tc.code {
+					t.Fatalf("exit code %d, want %d", code, tc.code)
+				}
+				if tc.code == ExitOK && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", tc.want) {
+					t.Errorf("options = %#v\nwant %#v", got, tc.want)
+				}
+			})
+		}
 	}
 }
 
@@ -224,5 +228,21 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 	if pipe.Len() != 0 {
 		t.Errorf("pipe got %q, want nothing", pipe.String())
+	}
+}
+
+func TestPlainCommand(t *testing.T) {
+	for args, want := range map[string]string{
+		"":                             "",
+		"credential-process prod":      "credential-process",
+		"exec prod -- aws --help":      "exec",
+		"exec prod --help":             "",
+		"help exec":                    "",
+		"-h":                           "",
+		"--debug credential-process p": "--debug",
+	} {
+		if got := plainCommand(strings.Fields(args)); got != want {
+			t.Errorf("plainCommand(%q) = %q, want %q", args, got, want)
+		}
 	}
 }
