@@ -431,7 +431,13 @@ func TestTemporaryCredentialRefusals(t *testing.T) {
 	}
 	noToken, wrongToken := good, good
 	noToken.SessionToken = ""
-	wrongToken.SessionToken = good.SessionToken[:len(good.SessionToken)-1] + "x"
+	// Change the last character, to something it is not (a fixed "x"
+	// would leave one token in 64 unchanged).
+	last, other := good.SessionToken[len(good.SessionToken)-1], "x"
+	if last == 'x' {
+		other = "y"
+	}
+	wrongToken.SessionToken = good.SessionToken[:len(good.SessionToken)-1] + other
 	_, err = e.sts(noToken).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantAPIError(t, err, "InvalidClientTokenId", 403, "")
 	_, err = e.sts(wrongToken).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})

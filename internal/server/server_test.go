@@ -109,6 +109,11 @@ func TestECSRefusals(t *testing.T) {
 	p := &fakeProvider{lifetime: time.Hour}
 	h, tok := newECS(t, p, newClock())
 	good := map[string]string{"Authorization": tok}
+	// The token with its last character changed to one it is not.
+	wrong := tok[:len(tok)-1] + "x"
+	if tok[len(tok)-1] == 'x' {
+		wrong = tok[:len(tok)-1] + "y"
+	}
 	for _, tc := range []struct {
 		name   string
 		req    *http.Request
@@ -116,7 +121,7 @@ func TestECSRefusals(t *testing.T) {
 	}{
 		{"good", request("GET", "/", "127.0.0.1:50000", testHost, good), 200},
 		{"missing token", request("GET", "/", "127.0.0.1:50000", testHost, nil), 403},
-		{"wrong token", request("GET", "/", "127.0.0.1:50000", testHost, map[string]string{"Authorization": tok[:len(tok)-1] + "x"}), 403},
+		{"wrong token", request("GET", "/", "127.0.0.1:50000", testHost, map[string]string{"Authorization": wrong}), 403},
 		{"token with a prefix", request("GET", "/", "127.0.0.1:50000", testHost, map[string]string{"Authorization": "Bearer " + tok}), 403},
 		{"token as a prefix", request("GET", "/", "127.0.0.1:50000", testHost, map[string]string{"Authorization": tok + "x"}), 403},
 		{"rebound DNS name", request("GET", "/", "127.0.0.1:50000", "evil.example:49152", good), 403},
