@@ -81,17 +81,24 @@ func TestGoSDKCredentialProcess(t *testing.T) {
 	useSetupEnv(t, s.Env)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("prod"))
+	if arn := goSDKCaller(t, ctx, "prod"); !strings.HasPrefix(arn, prodARN) {
+		t.Errorf("Go SDK ran as %q", arn)
+	}
+}
+
+// goSDKCaller is who the AWS SDK for Go v2's own config loading, with
+// profile, says the caller is (GetCallerIdentity's ARN).
+func goSDKCaller(t *testing.T, ctx context.Context, profile string) string {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		t.Fatalf("GetCallerIdentity through credential_process: %v", err)
+		t.Fatalf("Go SDK with profile %s: %v", profile, err)
 	}
-	if !strings.HasPrefix(aws.ToString(id.Arn), prodARN) {
-		t.Errorf("Go SDK ran as %q", aws.ToString(id.Arn))
-	}
+	return aws.ToString(id.Arn)
 }
 
 // TestTerraformProviderCredentials configures

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	awsbase "github.com/hashicorp/aws-sdk-go-base/v2"
 )
 
@@ -98,16 +95,8 @@ func TestTerraformProviderReadsWrittenProfile(t *testing.T) {
 		t.Errorf("provider with profile prod-tf sees account %q, want the role's 222222222222", account)
 	}
 
-	sdk, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("prod-tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := sts.NewFromConfig(sdk).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		t.Fatalf("Go SDK with profile prod-tf: %v", err)
-	}
-	if !strings.HasPrefix(aws.ToString(id.Arn), prodARN) {
-		t.Errorf("Go SDK with profile prod-tf ran as %q", aws.ToString(id.Arn))
+	if arn := goSDKCaller(t, ctx, "prod-tf"); !strings.HasPrefix(arn, prodARN) {
+		t.Errorf("Go SDK with profile prod-tf ran as %q", arn)
 	}
 	if st := s.Emu.Stats(); st["AssumeRole"] != 1 {
 		t.Errorf("emulator saw %v: a client assumed the role itself", st)
