@@ -110,25 +110,35 @@ func TestTerraformProviderCredentials(t *testing.T) {
 	useSetupEnv(t, s.Env)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
+	if account, partition := terraformAccount(t, ctx, s, "prod"); account != "222222222222" || partition != "aws" {
+		t.Errorf("provider sees account %q partition %q, want 222222222222/aws", account, partition)
+	}
+}
+
+// terraformAccount configures aws-sdk-go-base as the Terraform AWS provider
+// does for `profile = PROFILE` (STS and IAM on the emulator, the setup's
+// config file and any credentialsFiles) and returns the account and
+// partition it validates with GetCallerIdentity.
+func terraformAccount(t *testing.T, ctx context.Context, s *kagiSetup, profile string, credentialsFiles ...string) (account, partition string) {
+	t.Helper()
 	c := &awsbase.Config{
 		CallerName:             "Terraform AWS Provider",
 		CallerDocumentationURL: "https://registry.terraform.io/providers/hashicorp/aws",
-		Profile:                "prod",
+		Profile:                profile,
 		Region:                 "us-east-1",
 		StsEndpoint:            s.URL,
 		IamEndpoint:            s.URL,
 		SharedConfigFiles:      []string{s.Config},
+		SharedCredentialsFiles: credentialsFiles,
 		MaxRetries:             1,
 	}
 	ctx, cfg, diags := awsbase.GetAwsConfig(ctx, c)
 	if diags.HasError() {
-		t.Fatalf("GetAwsConfig: %v", diags)
+		t.Fatalf("GetAwsConfig with profile %s: %v", profile, diags)
 	}
-	account, partition, diags := awsbase.GetAwsAccountIDAndPartition(ctx, cfg, c)
+	account, partition, diags = awsbase.GetAwsAccountIDAndPartition(ctx, cfg, c)
 	if diags.HasError() {
-		t.Fatalf("GetAwsAccountIDAndPartition: %v", diags)
+		t.Fatalf("GetAwsAccountIDAndPartition with profile %s: %v", profile, diags)
 	}
-	if account != "222222222222" || partition != "aws" {
-		t.Errorf("provider sees account %q partition %q, want 222222222222/aws", account, partition)
-	}
+	return account, partition
 }

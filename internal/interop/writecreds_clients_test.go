@@ -72,25 +72,7 @@ func TestTerraformProviderReadsWrittenProfile(t *testing.T) {
 	useSetupEnv(t, s.Env)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	c := &awsbase.Config{
-		CallerName:             "Terraform AWS Provider",
-		CallerDocumentationURL: "https://registry.terraform.io/providers/hashicorp/aws",
-		Profile:                "prod-tf",
-		Region:                 "us-east-1",
-		StsEndpoint:            s.URL,
-		IamEndpoint:            s.URL,
-		SharedConfigFiles:      []string{s.Config},
-		SharedCredentialsFiles: []string{credsFile},
-		MaxRetries:             1,
-	}
-	ctx, cfg, diags := awsbase.GetAwsConfig(ctx, c)
-	if diags.HasError() {
-		t.Fatalf("GetAwsConfig: %v", diags)
-	}
-	account, _, diags := awsbase.GetAwsAccountIDAndPartition(ctx, cfg, c)
-	if diags.HasError() {
-		t.Fatalf("GetAwsAccountIDAndPartition: %v", diags)
-	}
+	account, _ := terraformAccount(t, ctx, s, "prod-tf", credsFile)
 	if account != "222222222222" {
 		t.Errorf("provider with profile prod-tf sees account %q, want the role's 222222222222", account)
 	}
