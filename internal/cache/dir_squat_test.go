@@ -287,4 +287,3 @@ func TestKeyringStorePruneRemovesIdleLockFiles(t *testing.T) {
 		t.Errorf("lock files after Prune: %s; want %s", got, want)
 	}
 }
-
