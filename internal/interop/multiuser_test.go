@@ -129,9 +129,14 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 	copyFile(t, kagiBin, bin, 0o755)
 
 	shm := fmt.Sprintf("/dev/shm/kagi-%d", victim.uid)
+	// Without HOME, the keyring cache's locks go to the temporary directory,
+	// another name every local user can take.
+	tmpLocks := filepath.Join(os.TempDir(), fmt.Sprintf("kagi-%d", victim.uid))
 	clear := func() {
-		if err := os.RemoveAll(shm); err != nil {
-			t.Errorf("clean up %s: %v", shm, err)
+		for _, p := range []string{shm, tmpLocks} {
+			if err := os.RemoveAll(p); err != nil {
+				t.Errorf("clean up %s: %v", p, err)
+			}
 		}
 	}
 	clear() // a leftover of an earlier run of this test: the user is ours
@@ -140,21 +145,29 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		plant func(t *testing.T, disk, mine string) (watch string)
+		// noHome: the victim has no HOME, and the attacker takes the lock
+		// directory's name too; kagi goes on without locks, a second line.
+		noHome bool
 	}{
 		{"directory-0777", func(t *testing.T, disk, mine string) string {
 			attacker.run(t, "mkdir", "-m", "0777", shm)
 			return shm
-		}},
+		}, false},
 		{"symlink-to-disk", func(t *testing.T, disk, mine string) string {
 			attacker.run(t, "ln", "-s", disk, shm)
 			return disk
-		}},
+		}, false},
 		// A link to a private directory of the victim's own on disk passes
 		// every owner and mode check made through the link.
 		{"symlink-to-victims-own-dir", func(t *testing.T, disk, mine string) string {
 			attacker.run(t, "ln", "-s", mine, shm)
 			return mine
-		}},
+		}, false},
+		{"no-home-lock-dir-too", func(t *testing.T, disk, mine string) string {
+			attacker.run(t, "ln", "-s", disk, shm)
+			attacker.run(t, "ln", "-s", disk, tmpLocks)
+			return disk
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer clear()
@@ -196,7 +209,6 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 			// KAGI_CACHE_DIR, so kagi picks /dev/shm/kagi-UID itself.
 			env := []string{
 				"PATH=/usr/local/bin:/usr/bin:/bin",
-				"HOME=" + home,
 				"AWS_CONFIG_FILE=" + cfg,
 				"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 				"AWS_ENDPOINT_URL=" + url,
@@ -204,6 +216,13 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 				"NO_PROXY=127.0.0.1,localhost",
 				"KAGI_BACKEND=file",
 				"KAGI_FILE_PASSPHRASE=multiuser-passphrase",
+			}
+			wantLines := 1
+			if tc.noHome {
+				env = append(env, "KAGI_FILE_DIR="+filepath.Join(home, "keyring"))
+				wantLines = 2
+			} else {
+				env = append(env, "HOME="+home)
 			}
 			kagi := func(extra []string, args ...string) (stdout string, stderrLines []string) {
 				t.Helper()
@@ -224,9 +243,13 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 			}
 			oneWarning := func(run string, lines []string) {
 				t.Helper()
-				if len(lines) != 1 || !strings.HasPrefix(lines[0], "kagi: warning: ") ||
+				if len(lines) != wantLines || !strings.HasPrefix(lines[0], "kagi: warning: ") ||
 					!strings.Contains(lines[0], shm) || !strings.Contains(lines[0], "encrypted keyring") {
 					t.Fatalf("%s: stderr %q, want exactly one warning line naming %s and the keyring", run, lines, shm)
+				}
+				if tc.noHome && (!strings.HasPrefix(lines[1], "kagi: warning: ") || !strings.Contains(lines[1], tmpLocks) ||
+					!strings.Contains(lines[1], "without cross-process locks")) {
+					t.Fatalf("%s: stderr %q, want a second line saying %s is not used for locks", run, lines, tmpLocks)
 				}
 			}
 
@@ -237,6 +260,7 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 			}
 			out, lines := kagi([]string{"KAGI_MFA_TOKEN=" + code}, "export", "prod", "--format", "json")
 			oneWarning("first export", lines)
+			t.Logf("the victim's stderr: %q", lines)
 			var got struct{ AccessKeyId, SecretAccessKey, SessionToken string }
 			if err := json.Unmarshal([]byte(out), &got); err != nil || got.SecretAccessKey == "" {
 				t.Fatalf("first export printed %q: %v", out, err)
