@@ -16,6 +16,7 @@ import (
 // link).
 type UnsafeDirError struct {
 	Dir    string
+	What   string // "cache directory" (when empty) or "lock directory"
 	Reason string
 	// Yours is true when this user could fix it alone (chmod); false when
 	// the directory, or the name it is found under, belongs to someone else.
@@ -23,7 +24,11 @@ type UnsafeDirError struct {
 }
 
 func (e *UnsafeDirError) Error() string {
-	return fmt.Sprintf("refusing cache directory %q: %s", e.Dir, e.Reason)
+	what := e.What
+	if what == "" {
+		what = "cache directory"
+	}
+	return fmt.Sprintf("refusing %s %q: %s", what, e.Dir, e.Reason)
 }
 
 // Hint says how to make the directory usable.

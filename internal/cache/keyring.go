@@ -155,7 +155,7 @@ func (s *KeyringStore) Lock(ctx context.Context, key string) (func(), error) {
 	if s.locks.dir == "" {
 		return func() {}, nil
 	}
-	if _, err := openPrivateDir(s.locks.dir); err != nil {
+	if err := CheckLockDir(s.locks.dir); err != nil {
 		return nil, err
 	}
 	return s.locks.lock(ctx, key)
@@ -167,6 +167,9 @@ func (s *KeyringStore) Lock(ctx context.Context, key string) (func(), error) {
 // *UnsafeDirError when another user could take the locks over.
 func CheckLockDir(dir string) error {
 	_, err := openPrivateDir(dir)
+	if ue := (*UnsafeDirError)(nil); errors.As(err, &ue) {
+		ue.What = "lock directory"
+	}
 	return err
 }
 
@@ -181,7 +184,7 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := openPrivateDir(s.locks.dir); err != nil {
+	if err := CheckLockDir(s.locks.dir); err != nil {
 		return 0, err
 	}
 	live := map[string]bool{}

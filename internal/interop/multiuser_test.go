@@ -247,7 +247,7 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 					!strings.Contains(lines[0], shm) || !strings.Contains(lines[0], "encrypted keyring") {
 					t.Fatalf("%s: stderr %q, want exactly one warning line naming %s and the keyring", run, lines, shm)
 				}
-				if tc.noHome && (!strings.HasPrefix(lines[1], "kagi: warning: ") || !strings.Contains(lines[1], tmpLocks) ||
+				if tc.noHome && (!strings.HasPrefix(lines[1], "kagi: warning: ") || !strings.Contains(lines[1], "lock directory "+strconv.Quote(tmpLocks)) ||
 					!strings.Contains(lines[1], "without cross-process locks")) {
 					t.Fatalf("%s: stderr %q, want a second line saying %s is not used for locks", run, lines, tmpLocks)
 				}
