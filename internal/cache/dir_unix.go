@@ -18,9 +18,10 @@ type UnsafeDirError struct {
 	Dir    string
 	What   string // "cache directory" (when empty) or "lock directory"
 	Reason string
-	// Yours is true when this user could fix it alone (chmod); false when
-	// the directory, or the name it is found under, belongs to someone else.
-	Yours bool
+	// Fix is what this user can do about it, when they can do it alone;
+	// empty when the directory, or the name it is found under, belongs to
+	// someone else.
+	Fix string
 }
 
 func (e *UnsafeDirError) Error() string {
@@ -31,10 +32,10 @@ func (e *UnsafeDirError) Error() string {
 	return fmt.Sprintf("refusing %s %q: %s", what, e.Dir, e.Reason)
 }
 
-// Hint says how to make the directory usable.
+// Hint says how to make the directory usable, or what to use instead.
 func (e *UnsafeDirError) Hint() string {
-	if e.Yours {
-		return fmt.Sprintf("make %q private (chmod 700 %q), or point KAGI_CACHE_DIR at a private directory on tmpfs", e.Dir, e.Dir)
+	if e.Fix != "" {
+		return e.Fix + ", or point KAGI_CACHE_DIR at a private directory on tmpfs"
 	}
 	return fmt.Sprintf("%q is not yours to fix: point KAGI_CACHE_DIR at a private directory on tmpfs, or ask an administrator to remove it", e.Dir)
 }
@@ -75,9 +76,17 @@ func openPrivateDir(dir string) (inMemory bool, err error) {
 		// and O_NOFOLLOW, other systems ELOOP: look at what is there.
 		var st unix.Stat_t
 		if unix.Lstat(dir, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return false, &UnsafeDirError{Dir: dir, Reason: "it is a symbolic link" + linkTarget(dir) + ", and kagi never follows one to its cache"}
+			e := &UnsafeDirError{Dir: dir, Reason: "it is a symbolic link" + linkTarget(dir) + ", and kagi never follows one to its cache"}
+			if int(st.Uid) == os.Getuid() {
+				e.Fix = fmt.Sprintf("name the directory itself (readlink -f %q)", dir)
+			}
+			return false, e
 		}
-		return false, &UnsafeDirError{Dir: dir, Reason: "not a directory", Yours: ownedByMe(dir)}
+		e := &UnsafeDirError{Dir: dir, Reason: "not a directory"}
+		if ownedByMe(dir) {
+			e.Fix = fmt.Sprintf("move %q out of the way", dir)
+		}
+		return false, e
 	case err != nil:
 		return false, fmt.Errorf("cache directory %q: %w", dir, err)
 	}
@@ -90,7 +99,7 @@ func openPrivateDir(dir string) (inMemory bool, err error) {
 		return false, &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("owned by uid %d, not by you (uid %d)", st.Uid, os.Getuid())}
 	}
 	if perm := st.Mode & 0o7777; perm&0o077 != 0 {
-		return false, &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("mode %04o lets other users in", perm), Yours: true}
+		return false, &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("mode %04o lets other users in", perm), Fix: fmt.Sprintf("make it private (chmod 700 %q)", dir)}
 	}
 	if err := checkParent(dir); err != nil {
 		return false, err
@@ -121,7 +130,11 @@ func checkParent(dir string) error {
 		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("its parent %q is owned by uid %d, who could replace it", parent, st.Uid)}
 	}
 	if st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0 {
-		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("its parent %q is writable by other users and not sticky, so they could replace it", parent), Yours: int(st.Uid) == uid}
+		e := &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("its parent %q is writable by other users and not sticky, so they could replace it", parent)}
+		if int(st.Uid) == uid {
+			e.Fix = fmt.Sprintf("chmod go-w %q", parent)
+		}
+		return e
 	}
 	return nil
 }
