@@ -119,29 +119,6 @@ func TestOpenDirRefusesRelative(t *testing.T) {
 	}
 }
 
-// InMemory is taken from the directory opened: /dev/shm is tmpfs, a test's
-// temporary directory usually is not.
-func TestOpenDirInMemory(t *testing.T) {
-	if d := shmDir(t); d != "" && onTmpfs(d) {
-		s, err := cache.OpenDir(filepath.Join(d, "kagi"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !s.InMemory() {
-			t.Error("a directory on /dev/shm is not InMemory")
-		}
-	}
-	if disk := t.TempDir(); !onTmpfs(disk) {
-		s, err := cache.OpenDir(filepath.Join(disk, "kagi"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.InMemory() {
-			t.Error("a directory on disk is InMemory")
-		}
-	}
-}
-
 // As root, a directory of another user stands in for what a second local
 // user creates first: refused whatever its mode, with a hint that does not
 // ask the victim for a chmod they cannot make. This checks a security

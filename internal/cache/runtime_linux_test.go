@@ -87,3 +87,26 @@ func TestRuntimeDirRefusesRelativeKagiCacheDir(t *testing.T) {
 		}
 	}
 }
+
+// InMemory is taken from the directory opened: /dev/shm is tmpfs, a test's
+// temporary directory usually is not.
+func TestOpenDirInMemory(t *testing.T) {
+	if d := shmDir(t); d != "" && onTmpfs(d) {
+		s, err := cache.OpenDir(filepath.Join(d, "kagi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.InMemory() {
+			t.Error("a directory on /dev/shm is not InMemory")
+		}
+	}
+	if disk := t.TempDir(); !onTmpfs(disk) {
+		s, err := cache.OpenDir(filepath.Join(disk, "kagi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.InMemory() {
+			t.Error("a directory on disk is InMemory")
+		}
+	}
+}
