@@ -48,7 +48,9 @@ type Info struct {
 //   - List returns Info for every entry.
 //   - Lock blocks until this process holds key's lock across all processes
 //     of the same user, or ctx is done. The lock is released by unlock or
-//     when the holding process dies (even by SIGKILL).
+//     when the holding process dies (even by SIGKILL). Writers of key hold
+//     its lock, so a store may treat what a Put of key left behind as a
+//     dead writer's once the lock is taken.
 //   - Secrets never reach persistent disk unencrypted, nor any file wider
 //     than 0600, nor an error message.
 type Store interface {

@@ -37,24 +37,37 @@ const staleTemp = time.Minute
 // should be on tmpfs (see RuntimeDir), so credentials never reach
 // persistent disk. Its locks are flock(2) locks on files beside them.
 type DirStore struct {
-	dir   string
-	locks fileLocks
+	dir      string
+	locks    fileLocks
+	inMemory bool
 }
 
-var _ Store = (*DirStore)(nil)
+var (
+	_ Store  = (*DirStore)(nil)
+	_ Pruner = (*DirStore)(nil)
+)
 
-// OpenDir opens (creating it 0700 if needed) the cache directory dir. It
-// refuses, with an *UnsafeDirError, a directory that is not owned by this
-// user or that group or others can access.
+// OpenDir opens (creating it 0700 if needed) the cache directory dir, an
+// absolute path. It refuses, with an *UnsafeDirError, a symbolic link (it
+// never follows one to the cache: another user could plant one pointing at
+// persistent disk), a directory that is not owned by this user or that
+// group or others can access, and one whose parent lets other users replace
+// it. The checks are made on the directory actually opened.
 func OpenDir(dir string) (*DirStore, error) {
-	if err := privateDir(dir); err != nil {
+	inMemory, err := openPrivateDir(dir)
+	if err != nil {
 		return nil, err
 	}
-	return &DirStore{dir: dir, locks: fileLocks{dir: dir}}, nil
+	dir = filepath.Clean(dir)
+	return &DirStore{dir: dir, locks: fileLocks{dir: dir}, inMemory: inMemory}, nil
 }
 
 // Dir is the directory the store keeps its files in.
 func (s *DirStore) Dir() string { return s.dir }
+
+// InMemory reports whether the directory was on tmpfs (or ramfs) when it
+// was opened: entries written there never reach persistent disk.
+func (s *DirStore) InMemory() bool { return s.inMemory }
 
 func (s *DirStore) path(key string) string { return filepath.Join(s.dir, key+entrySuffix) }
 
@@ -187,11 +200,36 @@ func (s *DirStore) List(ctx context.Context) ([]Info, error) {
 }
 
 // Lock takes key's lock: flock(2) on "<key>.lock" in the store's directory.
+//
+// Writers of key hold its lock (see Store), so once it is held any
+// temporary file of key is a dead writer's: one killed between creating it
+// and the rename, holding live credentials. Lock removes them, so the next
+// write of key leaves none behind.
 func (s *DirStore) Lock(ctx context.Context, key string) (func(), error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	return s.locks.lock(ctx, key)
+	unlock, err := s.locks.lock(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	s.removeTemps(key)
+	return unlock, nil
+}
+
+// removeTemps removes key's temporary files. A failure to list or remove
+// is left for Prune: the lock is what the caller needs.
+func (s *DirStore) removeTemps(key string) {
+	des, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	prefix := "." + key + entrySuffix + tmpSuffix
+	for _, de := range des {
+		if strings.HasPrefix(de.Name(), prefix) {
+			os.Remove(filepath.Join(s.dir, de.Name()))
+		}
+	}
 }
 
 // Prune removes entries that expired before now, lock files without an

@@ -38,7 +38,13 @@ type KeyringStore struct {
 var _ Store = (*KeyringStore)(nil)
 
 // NewKeyringStore keeps entries in kr and lock files in lockDir (created
-// 0700 on first Lock, and refused if other users can get in).
+// 0700 on first Lock, and refused as OpenDir refuses a cache directory).
+//
+// lockDir "" means no cross-process locks: Lock returns at once, and Prune
+// removes nothing (without locks it could delete what another process has
+// just refreshed). Concurrent processes may then each refresh an entry, at
+// worst one MFA prompt each; a caller whose lock directory is unusable (see
+// CheckLockDir) says so and passes "".
 //
 // notFound lists the errors (matched with errors.Is) by which kr says an
 // item is missing, such as keyring.ErrNotFound. Without them, a failed Get
@@ -146,25 +152,46 @@ func (s *KeyringStore) Lock(ctx context.Context, key string) (func(), error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	if err := privateDir(s.locks.dir); err != nil {
+	if s.locks.dir == "" {
+		return func() {}, nil
+	}
+	if err := CheckLockDir(s.locks.dir); err != nil {
 		return nil, err
 	}
 	return s.locks.lock(ctx, key)
 }
 
-// Prune removes entries that expired before now, skipping any whose lock
-// is held, and says how many it removed.
+// CheckLockDir makes sure dir (created 0700 when missing) can hold lock
+// files: a directory of this user's, closed to others, not a symbolic
+// link, in a parent no other user can replace it in. The error is an
+// *UnsafeDirError when another user could take the locks over.
+func CheckLockDir(dir string) error {
+	_, err := openPrivateDir(dir)
+	if ue := (*UnsafeDirError)(nil); errors.As(err, &ue) {
+		ue.What = "lock directory"
+	}
+	return err
+}
+
+// Prune removes entries that expired before now and lock files of keys
+// without a live entry, skipping any key whose lock is held, and says how
+// many entries it removed. Without a lock directory it removes nothing.
 func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
+	if s.locks.dir == "" {
+		return 0, nil
+	}
 	infos, err := s.List(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if err := privateDir(s.locks.dir); err != nil {
+	if err := CheckLockDir(s.locks.dir); err != nil {
 		return 0, err
 	}
+	live := map[string]bool{}
 	removed := 0
 	for _, in := range infos {
 		if in.Expiration.After(now) {
+			live[in.Key] = true
 			continue
 		}
 		unlock, ok, err := s.locks.tryLock(in.Key)
@@ -189,5 +216,5 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 			return removed, err
 		}
 	}
-	return removed, nil
+	return removed, s.locks.removeIdle(ctx, func(key string) bool { return live[key] })
 }

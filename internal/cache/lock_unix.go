@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,4 +133,32 @@ func current(fd int, path string) bool {
 func unlocker(fd int) func() {
 	var once sync.Once
 	return func() { once.Do(func() { unix.Close(fd) }) }
+}
+
+// removeIdle removes the lock files of keys for which keep is false and
+// whose lock no one holds. Each is unlinked while held: a waiter that
+// opened it before notices (see lock) and takes a fresh one.
+func (l fileLocks) removeIdle(ctx context.Context, keep func(key string) bool) error {
+	des, err := os.ReadDir(l.dir)
+	if err != nil {
+		return fmt.Errorf("prune lock files: %w", err)
+	}
+	for _, de := range des {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key, ok := strings.CutSuffix(de.Name(), lockSuffix)
+		if !ok || !ValidKey(key) || keep(key) {
+			continue
+		}
+		unlock, held, err := l.tryLock(key)
+		if err != nil {
+			return err
+		}
+		if held {
+			os.Remove(l.path(key))
+			unlock()
+		}
+	}
+	return nil
 }

@@ -81,6 +81,7 @@ type app struct {
 	kr       keyring.Keyring // opened lazily by keyring()
 	store    cache.Store     // opened by cache()
 	debugLog *debug.Log      // made by log()
+	warnings warnings        // printed once each per run
 	// optionsHook, when set, receives each command's options instead of
 	// the command running: the argv → options tests use it.
 	optionsHook func(opts any) error

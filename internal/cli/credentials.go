@@ -122,6 +122,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		Now:    a.io.Now,
 		Log:    log,
 		Stderr: a.io.Err,
+		Warn:   a.warn,
 	}
 	// Environment mode needs no keyring, no prompt and no cache file: it
 	// runs in a bare CI container and never waits for input. Its chain has

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
@@ -121,37 +122,91 @@ func (a *app) cache() (cache.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	if dir, ok := cache.RuntimeDir(a.io.LookupEnv); ok {
-		s, err := cache.OpenDir(dir)
-		if err != nil {
-			return nil, err
-		}
-		log.Printf("cache: %s", dir)
-		a.store = s
-		return s, nil
-	}
-	lockDir, err := lockDir(a.io.LookupEnv)
+	loc, err := cache.RuntimeDir(a.io.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("cache: no tmpfs runtime directory; the encrypted keyring, locks in %s", lockDir)
 	if a.kr == nil {
 		a.kr = &lazyKeyring{open: a.openKeyring}
 	}
-	a.store = cache.NewKeyringStore(a.kr, lockDir, keyring.ErrNotFound)
-	return a.store, nil
+	s, err := chooseCache(loc, lockDir(a.io.LookupEnv), a.kr, a.warn, log)
+	if err != nil {
+		return nil, err
+	}
+	a.store = s
+	return s, nil
+}
+
+// chooseCache opens the runtime directory loc and falls back to the
+// encrypted keyring (locks in lockDir) when there is none or the default
+// one cannot be trusted: another local user can create /dev/shm/kagi-UID
+// first, as their directory or as a symbolic link to persistent disk, and
+// that must neither stop kagi nor put credentials on disk. Each departure
+// from "a private directory in memory" is one warning line.
+func chooseCache(loc cache.Location, lockDir string, kr keyring.Keyring, warn func(string), log *debug.Log) (cache.Store, error) {
+	if loc.Dir != "" {
+		s, err := cache.OpenDir(loc.Dir)
+		switch {
+		case err != nil && loc.Chosen:
+			return nil, fmt.Errorf("KAGI_CACHE_DIR: %w", err)
+		case err != nil:
+			warn(fmt.Sprintf("%v; cached sessions are kept in the encrypted keyring instead", err))
+		case !s.InMemory() && loc.Chosen:
+			// The user's choice, but a visible one: it is plaintext on disk.
+			warn(fmt.Sprintf("KAGI_CACHE_DIR %q is not on tmpfs: cached sessions and role keys are written to disk unencrypted", loc.Dir))
+			log.Printf("cache: %s", loc.Dir)
+			return s, nil
+		case !s.InMemory():
+			warn(fmt.Sprintf("cache directory %q is not on tmpfs; cached sessions are kept in the encrypted keyring instead", loc.Dir))
+		default:
+			log.Printf("cache: %s", loc.Dir)
+			return s, nil
+		}
+	}
+	// Lock files hold no secrets, but a lock directory another user
+	// controls would let them hold every lock (a hang) or swap the files.
+	// Locks only save work, so without them kagi goes on, and says so.
+	if err := cache.CheckLockDir(lockDir); err != nil {
+		warn(fmt.Sprintf("%v; going on without cross-process locks, so concurrent runs may each ask for an MFA code", err))
+		lockDir = ""
+	}
+	log.Printf("cache: the encrypted keyring, locks in %q", lockDir)
+	return cache.NewKeyringStore(kr, lockDir, keyring.ErrNotFound), nil
 }
 
 // lockDir holds lock files (no secrets): $XDG_CACHE_HOME/kagi/locks or
-// ~/.cache/kagi/locks.
-func lockDir(env func(string) (string, bool)) (string, error) {
+// ~/.cache/kagi/locks, or kagi-UID in the temporary directory without a
+// HOME (chooseCache checks it: another user can create that name first).
+func lockDir(env func(string) (string, bool)) string {
 	base, _ := env("XDG_CACHE_HOME")
-	if base == "" {
+	if !filepath.IsAbs(base) { // the XDG spec ignores a relative path
 		home, _ := env("HOME")
-		if home == "" {
-			return filepath.Join(os.TempDir(), fmt.Sprintf("kagi-%d", os.Getuid())), nil
+		if !filepath.IsAbs(home) {
+			return filepath.Join(os.TempDir(), fmt.Sprintf("kagi-%d", os.Getuid()))
 		}
 		base = filepath.Join(home, ".cache")
 	}
-	return filepath.Join(base, "kagi", "locks"), nil
+	return filepath.Join(base, "kagi", "locks")
+}
+
+// warnings prints each distinct warning once per run, as one line
+// "kagi: warning: ..." on stderr: a run that refreshes several steps, or
+// serves several profiles, says a thing once.
+type warnings struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (a *app) warn(msg string) {
+	w := &a.warnings
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[msg] {
+		return
+	}
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	w.seen[msg] = true
+	fmt.Fprintf(a.io.Err, "kagi: warning: %s\n", msg)
 }

@@ -90,6 +90,11 @@ type Deps struct {
 	// Stderr receives credential_process's standard error; nil means the
 	// process's own os.Stderr, so its prompts and messages stay visible.
 	Stderr io.Writer
+	// Warn receives one-line warnings (no secrets) about things that go
+	// wrong without stopping the run, such as a cache that cannot be
+	// written or locked; nil drops them. The same message may come more
+	// than once in a run: the receiver prints each once.
+	Warn func(msg string)
 }
 
 // RefreshWindow is how long before their expiry cached credentials are

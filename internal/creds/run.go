@@ -208,7 +208,7 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 		}
 		// A lock that cannot be taken (a read-only runtime directory...)
 		// costs at worst a second MFA prompt; failing would cost the run.
-		r.log.Printf("cache: cannot lock %s, going on without the lock: %v", what, err)
+		r.warnf("cannot lock the cache of %s, going on without the lock (concurrent runs may each ask for an MFA code): %v", what, err)
 		unlock = func() {}
 	}
 	defer unlock()
@@ -222,9 +222,10 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 	e := meta
 	e.AccessKeyID, e.SecretAccessKey, e.SessionToken, e.Expiration = c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration
 	if err := store.Put(ctx, key, e); err != nil {
-		r.log.Printf("cache: cannot store %s: %v", what, err)
+		r.warnf("cannot cache %s, so the next run fetches it again (and may ask for an MFA code): %v", what, err)
 	} else {
 		r.log.Printf("cache: stored %s until %s", what, c.Expiration.UTC().Format(time.RFC3339))
+		r.tidy(ctx, store)
 	}
 	return c, nil
 }
