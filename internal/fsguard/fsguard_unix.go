@@ -41,9 +41,14 @@ func CheckNotWritableInfo(path string, fi fs.FileInfo, what string) error {
 	}
 	// The directory of the name given (a symlink there can be replaced) and
 	// of the file it resolves to.
+	// A stat of the first follows links on the way to it; only a link as
+	// the last element has a second directory, so the common case (no
+	// link) costs one lstat rather than one per element of the path.
 	dirs := []string{filepath.Dir(path)}
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
-		dirs = append(dirs, filepath.Dir(real))
+	if lfi, err := os.Lstat(path); err != nil || lfi.Mode()&fs.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
+			dirs = append(dirs, filepath.Dir(real))
+		}
 	}
 	for _, d := range dirs {
 		dfi, err := os.Stat(d)
