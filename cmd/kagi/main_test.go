@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 // TestScript runs testdata/script/*.txtar: the real main with an isolated
 // HOME and, where a script starts one, its own emulator.
 func TestScript(t *testing.T) {
+	hermeticUmask()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
