@@ -141,11 +141,7 @@ func isDevNull(path string, err error) bool {
 		return false
 	}
 	fi, err := os.Stat(path)
-	if err != nil {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err == nil && os.SameFile(fi, null)
+	return err == nil && fsguard.IsNullDevice(fi)
 }
 
 // ProfileNames returns every profile in either file, sorted: the union, so

@@ -87,3 +87,18 @@ func fix(path string, fi fs.FileInfo, uid int) string {
 	}
 	return fmt.Sprintf("run: chmod go-w %q", path)
 }
+
+// IsNullDevice reports whether fi (from a stat that followed links) is the
+// null device: /dev/null, or a node made with its device number. Reading it
+// gives nothing, as an empty file does.
+func IsNullDevice(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || fi.Mode()&fs.ModeCharDevice == 0 {
+		return false
+	}
+	var null syscall.Stat_t
+	if err := syscall.Stat(os.DevNull, &null); err != nil {
+		return false
+	}
+	return null.Mode&syscall.S_IFMT == syscall.S_IFCHR && st.Rdev == null.Rdev
+}
