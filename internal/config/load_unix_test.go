@@ -138,3 +138,22 @@ func TestLoadRefusesFilesOthersCanWrite(t *testing.T) {
 		os.Chmod(tc.file, 0o600)
 	}
 }
+
+// TestLoadRefusesAConfigOwnedByAnotherUser: as root (CI), a config owned
+// by another user is theirs to change, and so refused like a writable one.
+func TestLoadRefusesAConfigOwnedByAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file away")
+	}
+	home := t.TempDir()
+	cfg := filepath.Join(home, ".aws", "config")
+	writeFile(t, cfg, "[profile a]\n")
+	if err := os.Chown(cfg, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(MapEnv(map[string]string{"HOME": home}))
+	var we *fsguard.WritableError
+	if !errors.As(err, &we) || err.Error() != "refusing config file "+cfg+": it is owned by uid 4242, not by you (uid 0) or root" {
+		t.Fatalf("got %v", err)
+	}
+}
