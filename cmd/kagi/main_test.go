@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,16 +24,27 @@ func TestMain(m *testing.M) {
 // TestScript runs testdata/script/*.txtar: the real main with an isolated
 // HOME and, where a script starts one, its own emulator.
 func TestScript(t *testing.T) {
+	hermeticUmask()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup:               setupScript,
+		Condition:           scriptCondition,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"awsemu": cmdAWSEmu,
 			"exits":  cmdExits,
 		},
 	})
+}
+
+// scriptCondition adds [root]: the test runs as root (as CI does), so a
+// script can make device nodes instead of touching the machine's own.
+func scriptCondition(cond string) (bool, error) {
+	if cond == "root" {
+		return os.Geteuid() == 0, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // setupScript gives each script a HOME of its own with an empty ~/.aws, and a

@@ -12,10 +12,12 @@ import (
 // Write replaces path with data at mode: a temporary file in the same
 // directory (named by pattern, as for os.CreateTemp, so that readers of the
 // directory can skip it), fsync, rename over path, fsync of the directory.
-// On error the temporary file is removed and path is untouched.
+// On error the temporary file is removed and path is untouched. Until the
+// rename the temporary file is locked, so that RemoveStale in any process
+// can tell it from one a writer that died left behind.
 func Write(path string, data []byte, mode os.FileMode, pattern string) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, pattern) // created 0600: never wider, even for a moment
+	f, err := createTemp(dir, pattern) // created 0600: never wider, even for a moment
 	if err != nil {
 		return err
 	}
@@ -37,10 +39,7 @@ func Write(path string, data []byte, mode os.FileMode, pattern string) (err erro
 	if err = f.Sync(); err != nil {
 		return err
 	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = renameAndClose(f, tmp, path); err != nil {
 		return err
 	}
 	return SyncDir(dir)

@@ -110,6 +110,15 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	if err := checkKeys(keys); err != nil {
 		return err
 	}
+	path, err := config.ExpandPath(a.io.LookupEnv, files.Credentials.Path)
+	if err != nil {
+		return err
+	}
+	// Before the keyring is touched: keys stored that then cannot be
+	// removed from the file would be in two places.
+	if err := credfile.CheckTarget(path); err != nil {
+		return err
+	}
 	kr := a.keyring()
 	if err := keyring.SetKeys(ctx, kr, profile, keys); err != nil {
 		return fmt.Errorf("store keys of profile %q: %w", profile, err)
@@ -117,10 +126,6 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	back, err := keyring.GetKeys(ctx, kr, profile)
 	if err != nil || back != keys {
 		return fmt.Errorf("the %s keyring did not give the keys of profile %q back; the credentials file was left as it was", kr.Backend(), profile)
-	}
-	path, err := config.ExpandPath(a.io.LookupEnv, files.Credentials.Path)
-	if err != nil {
-		return err
 	}
 	if _, err := credfile.RemoveKeys(path, profile); err != nil {
 		return fmt.Errorf("keys stored in the keyring, but removing them from %s failed: %w", path, err)

@@ -147,6 +147,11 @@ func (a *app) runWriteCredentials(ctx context.Context, opts writeCredentialsOpti
 	if err != nil {
 		return err
 	}
+	// Before any credentials are fetched (and an MFA code asked for): a
+	// file switched off by a link to /dev/null is not written.
+	if err := credfile.CheckTarget(path); err != nil {
+		return err
+	}
 	w := &writeRun{opts: opts, files: files, path: path, shown: files.Credentials.Path, sourcedFrom: map[string][]string{}, writing: map[string]bool{}}
 	profiles := opts.Profiles
 	chains := map[string]*config.Chain{}

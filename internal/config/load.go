@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // Env is how loading and resolution see the environment: a lookup, so tests
@@ -94,18 +96,52 @@ func loadFile(env Env, path string, kind FileKind) (*File, error) {
 		}
 		return nil, err
 	}
-	data, err := os.ReadFile(real)
-	if errors.Is(err, fs.ErrNotExist) {
-		return empty, nil
+	// What named the file, for errors: the variable, else the file's role.
+	namedBy, envVar := "config file", "AWS_CONFIG_FILE"
+	if kind == CredentialsFile {
+		namedBy, envVar = "credentials file", "AWS_SHARED_CREDENTIALS_FILE"
 	}
-	if err != nil {
+	if env.get(envVar) != "" {
+		namedBy = envVar
+	}
+	// Bounded, and only a regular file: AWS_CONFIG_FILE=/dev/zero or a
+	// FIFO must not fill memory or hang every command.
+	data, fi, err := fsguard.ReadInfo(real, fsguard.MaxConfig)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return empty, nil
+	case err != nil && isDevNull(real, err):
+		// A link to /dev/null (or AWS_CONFIG_FILE=/dev/null) is the usual
+		// way to switch a file off; the AWS CLI reads it as empty.
+		return empty, nil
+	case fsguard.IsRefusal(err):
+		return nil, fmt.Errorf("%s: %w", namedBy, err)
+	case err != nil:
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
+	// A file another user can change names programs this user runs
+	// (credential_process, mfa_process): refused, as ssh refuses such
+	// files. fi is the file actually read, so it cannot be swapped between
+	// the check and the read.
+	if err := fsguard.CheckNotWritableInfo(real, fi, namedBy); err != nil {
+		return nil, err
+	}
 	return Parse(path, kind, data)
+}
+
+// isDevNull reports whether err refused path because it is (a link to) the
+// null device.
+func isDevNull(path string, err error) bool {
+	var nr *fsguard.NotRegularError
+	if !errors.As(err, &nr) {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fsguard.IsNullDevice(fi)
 }
 
 // ProfileNames returns every profile in either file, sorted: the union, so

@@ -75,8 +75,8 @@ func TestLoadErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"HOME": home, "AWS_CONFIG_FILE": "~"}, "cannot read ~: is a directory"},
-		{map[string]string{"HOME": home, "AWS_SHARED_CREDENTIALS_FILE": home}, "cannot read " + home + ": is a directory"},
+		{map[string]string{"HOME": home, "AWS_CONFIG_FILE": "~"}, "AWS_CONFIG_FILE: " + home + " is a directory, not a regular file"},
+		{map[string]string{"HOME": home, "AWS_SHARED_CREDENTIALS_FILE": home}, "AWS_SHARED_CREDENTIALS_FILE: " + home + " is a directory, not a regular file"},
 		{map[string]string{"AWS_CONFIG_FILE": "~/cfg"}, `cannot expand "~/cfg": HOME is not set`},
 		{map[string]string{"HOME": home, "AWS_CONFIG_FILE": "~/bad"}, `~/bad:1: section header "[profile x" has no closing "]"`},
 	}

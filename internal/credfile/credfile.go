@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // Removed holds the values RemoveKeys deleted. Printing it with any fmt
@@ -216,7 +217,7 @@ func Note(path, profile string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(target)
+	data, err := fsguard.Read(target, fsguard.MaxConfig)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
@@ -434,6 +435,11 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 	if err != nil {
 		return err
 	}
+	// Before anything is created beside it (directory, lock file): the
+	// rename would replace a device such as /dev/null itself.
+	if err := checkTarget(path, target); err != nil {
+		return err
+	}
 	if create {
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 			return err
@@ -447,19 +453,19 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 	removeStaleTemps(target)
 
 	mode := os.FileMode(0o600)
-	data, err := os.ReadFile(target)
+	data, fi, err := fsguard.ReadInfo(target, fsguard.MaxConfig)
+	var nr *fsguard.NotRegularError
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && create:
 		// A new file, mode 0600.
 	case errors.Is(err, fs.ErrNotExist):
 		return &FileNotFoundError{path}
+	case errors.As(err, &nr):
+		// Put there since checkTarget looked.
+		return &NotRegularError{Path: path, Target: target, Kind: nr.Kind}
 	case err != nil:
 		return err
 	default:
-		fi, err := os.Stat(target)
-		if err != nil {
-			return err
-		}
 		// Never wider than 0600; a stricter mode (0400) stays.
 		mode = fi.Mode().Perm() & 0o600
 	}
@@ -481,6 +487,52 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 		return fmt.Errorf("%w; nothing was written", err)
 	}
 	return writeAtomic(target, newData, mode)
+}
+
+// NotRegularError is a credentials file that kagi does not replace
+// because it is, or links to, something other than a regular file: a
+// device (a link to /dev/null is a common way to switch the file off), a
+// FIFO, a socket or a directory.
+type NotRegularError struct {
+	Path   string // the credentials file as named
+	Target string // what it links to; Path when it is no link
+	Kind   string // "a character device", "a FIFO", ...
+}
+
+func (e *NotRegularError) Error() string {
+	if e.Target != e.Path {
+		return fmt.Sprintf("not writing %s: it links to %s, which is %s, not a regular file", e.Path, e.Target, e.Kind)
+	}
+	return fmt.Sprintf("not writing %s: it is %s, not a regular file", e.Path, e.Kind)
+}
+
+// Hint is the next step for the user.
+func (e *NotRegularError) Hint() string {
+	return "kagi writes only a regular file (a link to /dev/null keeps the file switched off); set AWS_SHARED_CREDENTIALS_FILE to another file to write there"
+}
+
+// CheckTarget returns a *NotRegularError when an edit of the credentials
+// file at path would refuse it: path, or what its links lead to, exists
+// and is not a regular file. A missing file is fine (SetSection creates
+// it). Callers check before they do work whose result would go there.
+func CheckTarget(path string) error {
+	target, err := resolve(path)
+	if err != nil {
+		return err
+	}
+	return checkTarget(path, target)
+}
+
+func checkTarget(path, target string) error {
+	fi, err := os.Lstat(target)
+	if err != nil {
+		return nil // missing: created by the edit; other errors come from it
+	}
+	var nr *fsguard.NotRegularError
+	if errors.As(fsguard.CheckRegular(target, fi), &nr) {
+		return &NotRegularError{Path: path, Target: target, Kind: nr.Kind}
+	}
+	return nil
 }
 
 // resolve follows symlinks, so the edit replaces the file a link points

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/fsguard"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
@@ -335,7 +336,7 @@ func (r *run) containerMetadata(ctx context.Context) (Credentials, error) {
 	}
 	token, tokenFile := r.env("AWS_CONTAINER_AUTHORIZATION_TOKEN"), r.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 	if tokenFile != "" {
-		data, err := os.ReadFile(tokenFile)
+		data, err := fsguard.Read(tokenFile, fsguard.MaxToken)
 		if err != nil {
 			return Credentials{}, &SourceError{Profile: s.Profile, Source: "container", Problem: "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", Err: err}
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // Bounds on getting a web identity token: a CI job must fail, not hang,
@@ -59,13 +60,19 @@ func (r *run) tokenFromFile() (string, error) {
 	if err != nil {
 		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "token file " + src.WebIdentityTokenFile, Err: err}
 	}
-	data, err := os.ReadFile(path)
+	// Bounded, and only a regular file: a FIFO or a device named as the
+	// token file must not hang or exhaust kagi.
+	data, err := fsguard.Read(path, fsguard.MaxToken)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: fmt.Sprintf("no token file %s", path),
 				Next: "the file is written by the platform (EKS, GitHub Actions with id-token: write); check web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE"}
 		}
-		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "cannot read the token file", Err: err}
+		namedBy := "AWS_WEB_IDENTITY_TOKEN_FILE"
+		if src.File != "" {
+			namedBy = fmt.Sprintf("web_identity_token_file (%s:%d)", src.File, src.Line)
+		}
+		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "cannot read the token file named by " + namedBy, Err: err}
 	}
 	token := strings.TrimSpace(string(data))
 	if token == "" {

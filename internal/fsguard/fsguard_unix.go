@@ -41,9 +41,14 @@ func CheckNotWritableInfo(path string, fi fs.FileInfo, what string) error {
 	}
 	// The directory of the name given (a symlink there can be replaced) and
 	// of the file it resolves to.
+	// A stat of the first follows links on the way to it; only a link as
+	// the last element has a second directory, so the common case (no
+	// link) costs one lstat rather than one per element of the path.
 	dirs := []string{filepath.Dir(path)}
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
-		dirs = append(dirs, filepath.Dir(real))
+	if lfi, err := os.Lstat(path); err != nil || lfi.Mode()&fs.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
+			dirs = append(dirs, filepath.Dir(real))
+		}
 	}
 	for _, d := range dirs {
 		dfi, err := os.Stat(d)
@@ -81,4 +86,19 @@ func fix(path string, fi fs.FileInfo, uid int) string {
 		return fmt.Sprintf("make it yours (chown %d %q) or move it", uid, path)
 	}
 	return fmt.Sprintf("run: chmod go-w %q", path)
+}
+
+// IsNullDevice reports whether fi (from a stat that followed links) is the
+// null device: /dev/null, or a node made with its device number. Reading it
+// gives nothing, as an empty file does.
+func IsNullDevice(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || fi.Mode()&fs.ModeCharDevice == 0 {
+		return false
+	}
+	var null syscall.Stat_t
+	if err := syscall.Stat(os.DevNull, &null); err != nil {
+		return false
+	}
+	return null.Mode&syscall.S_IFMT == syscall.S_IFCHR && st.Rdev == null.Rdev
 }

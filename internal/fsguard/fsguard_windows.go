@@ -15,3 +15,6 @@ func CheckNotWritable(path, what string) error { return nil }
 
 // CheckNotWritableInfo: see CheckNotWritable.
 func CheckNotWritableInfo(path string, fi fs.FileInfo, what string) error { return nil }
+
+// IsNullDevice: Windows's NUL is no file one can stat or link to.
+func IsNullDevice(fi fs.FileInfo) bool { return false }

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kagi-cli/kagi/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,6 +19,9 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/kagi-cli/kagi/internal/atomicfile"
+	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // ErrWrongPassphrase is wrapped by the file backend's errors when the
@@ -208,6 +210,9 @@ func (k *fileKeyring) Set(ctx context.Context, name string, data []byte) error {
 	if err := k.ensureDir(); err != nil {
 		return err
 	}
+	// Temporary files of writers that died before their rename hold
+	// items, encrypted but open to guessing the passphrase offline.
+	atomicfile.RemoveStale(k.dir, tempPrefix)
 	return writeFileAtomic(k.itemFile(name), append(out, '\n'))
 }
 
@@ -259,7 +264,12 @@ func (k *fileKeyring) List(ctx context.Context) ([]string, error) {
 
 // readItem reads and checks the header of an item file.
 func readItem(path string) (*fileItem, error) {
-	data, err := os.ReadFile(path)
+	// Bounded, and only a regular file: a FIFO or a device planted as an
+	// item must not hang or exhaust kagi.
+	data, err := fsguard.Read(path, fsguard.MaxKeyring)
+	if fsguard.IsRefusal(err) {
+		return nil, fmt.Errorf("file keyring: %w", err)
+	}
 	if err != nil {
 		return nil, err
 	}

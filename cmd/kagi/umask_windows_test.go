@@ -1,0 +1,4 @@
+package main
+
+// hermeticUmask: Windows has no umask.
+func hermeticUmask() {}
