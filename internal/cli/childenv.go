@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/creds"
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 // scrubbedEnv are removed from a child's environment: credentials and
@@ -19,11 +20,22 @@ var scrubbedEnv = [...]string{
 	"KAGI_PROFILE",
 }
 
-// childEnv is environ without the scrubbed variables, plus credentials,
-// region and KAGI_PROFILE, as DESIGN.md's exec contract lists them.
+// environ is the environment the programs kagi starts inherit (less
+// kagi's secrets, which childEnv and extcmd remove).
+func (a *app) environ() []string {
+	if a.io.Environ == nil {
+		return nil
+	}
+	return a.io.Environ()
+}
+
+// childEnv is environ without the scrubbed variables and kagi's own secrets
+// (extcmd.SecretVars: a child must not be able to run kagi with the
+// passphrase of the keyring), plus credentials, region and KAGI_PROFILE, as
+// DESIGN.md's exec contract lists them.
 func childEnv(environ []string, c creds.Credentials, region, profile string) []string {
 	out := make([]string, 0, len(environ)+8)
-	for _, kv := range environ {
+	for _, kv := range extcmd.CleanEnv(environ) {
 		name, _, _ := strings.Cut(kv, "=")
 		if isScrubbed(name) || region != "" && (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION") {
 			continue

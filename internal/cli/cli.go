@@ -38,7 +38,10 @@ type IO struct {
 	OutIsTTY bool
 	// LookupEnv reads the environment (os.LookupEnv, or a map in tests).
 	LookupEnv func(string) (string, bool)
-	Now       func() time.Time
+	// Environ is the whole environment, NAME=value (os.Environ), that the
+	// programs kagi starts inherit, less kagi's secrets. nil: empty.
+	Environ func() []string
+	Now     func() time.Time
 }
 
 // SystemIO is the process's own standard streams and environment.
@@ -49,6 +52,7 @@ func SystemIO() *IO {
 		Err:       os.Stderr,
 		OutIsTTY:  term.IsTerminal(int(os.Stdout.Fd())),
 		LookupEnv: os.LookupEnv,
+		Environ:   os.Environ,
 		Now:       time.Now,
 	}
 }

@@ -21,7 +21,14 @@ func testIO(env map[string]string) (*IO, *bytes.Buffer, *bytes.Buffer) {
 		Out:       &out,
 		Err:       &errOut,
 		LookupEnv: config.MapEnv(env),
-		Now:       time.Now,
+		Environ: func() []string {
+			var kv []string
+			for k, v := range env {
+				kv = append(kv, k+"="+v)
+			}
+			return kv
+		},
+		Now: time.Now,
 	}, &out, &errOut
 }
 

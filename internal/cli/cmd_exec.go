@@ -143,7 +143,7 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	if err != nil {
 		return err
 	}
-	env := childEnv(os.Environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
+	env := childEnv(a.environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
 	if runtime.GOOS == "windows" {
 		// No exec(2): run it as a child and pass its exit code on.
@@ -189,7 +189,7 @@ func (a *app) runExecServer(ctx context.Context, opts execOptions) error {
 		return err
 	}
 	defer cs.ep.Close()
-	env := serverChildEnv(os.Environ(), cs.ep.URL(), cs.token, cs.chain.Region, cs.chain.Profile)
+	env := serverChildEnv(a.environ(), cs.ep.URL(), cs.token, cs.chain.Region, cs.chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials from %s)", path, cs.chain.Profile, cs.ep.URL())
 	return runChild(ctx, append([]string{path}, argv[1:]...), env)
 }

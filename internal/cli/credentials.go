@@ -117,12 +117,13 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	}
 	log.Secret(f.MFAToken)
 	deps := creds.Deps{
-		Files:  files,
-		Env:    a.io.LookupEnv,
-		Now:    a.io.Now,
-		Log:    log,
-		Stderr: a.io.Err,
-		Warn:   a.warn,
+		Files:   files,
+		Env:     a.io.LookupEnv,
+		Now:     a.io.Now,
+		Log:     log,
+		Stderr:  a.io.Err,
+		Warn:    a.warn,
+		Environ: a.environ,
 	}
 	// Environment mode needs no keyring, no prompt and no cache file: it
 	// runs in a bare CI container and never waits for input. Its chain has
@@ -136,6 +137,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 				Token:   f.MFAToken,
 				Env:     a.io.LookupEnv,
 				Process: mfaProcess,
+				Environ: a.environ,
 				Stderr:  a.io.Err,
 			})
 		}

@@ -218,7 +218,7 @@ func (a *app) runOne(ctx context.Context, profile string, argv []string, opts ma
 		return finish(err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = childEnv(os.Environ(), got.Credentials, got.Chain.Region, profile)
+	cmd.Env = childEnv(a.environ(), got.Credentials, got.Chain.Region, profile)
 	if !children.tty {
 		// Away from a terminal a signal reaches kagi alone: each child gets
 		// a process group of its own, so the forwarded signal reaches what

@@ -48,7 +48,8 @@ func TestRunChildMissingProgram(t *testing.T) {
 func TestChildEnv(t *testing.T) {
 	exp := time.Date(2026, 11, 22, 1, 2, 3, 0, time.FixedZone("JST", 9*3600))
 	parent := []string{
-		"PATH=/bin", "HOME=/h", "AWS_ACCESS_KEY_ID=AKIAPARENT", "AWS_SECRET_ACCESS_KEY=parent",
+		"PATH=/bin", "HOME=/h", "KAGI_FILE_PASSPHRASE=pw", "KAGI_BACKEND=file", "KAGI_MFA_TOKEN=123456",
+		"AWS_ACCESS_KEY_ID=AKIAPARENT", "AWS_SECRET_ACCESS_KEY=parent",
 		"AWS_SESSION_TOKEN=ptok", "AWS_SECURITY_TOKEN=old", "AWS_PROFILE=p", "AWS_DEFAULT_PROFILE=p",
 		"AWS_ROLE_ARN=arn", "AWS_ROLE_SESSION_NAME=s", "AWS_WEB_IDENTITY_TOKEN_FILE=/t",
 		"AWS_CREDENTIAL_FILE=/c", "AWS_SDK_LOAD_CONFIG=1", "AWS_REGION=eu-west-1", "KAGI_PROFILE=x",
@@ -59,10 +60,10 @@ func TestChildEnv(t *testing.T) {
 		want                  []string
 	}{
 		{"profile with region", "us-east-1", "prod", []string{
-			"PATH=/bin", "HOME=/h", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
+			"PATH=/bin", "HOME=/h", "KAGI_BACKEND=file", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
 			"AWS_CREDENTIAL_EXPIRATION=2026-11-21T16:02:03Z", "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "KAGI_PROFILE=prod"}},
 		{"environment mode keeps the parent's region", "", "", []string{
-			"PATH=/bin", "HOME=/h", "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
+			"PATH=/bin", "HOME=/h", "KAGI_BACKEND=file", "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=new", "AWS_SESSION_TOKEN=tok",
 			"AWS_CREDENTIAL_EXPIRATION=2026-11-21T16:02:03Z", "KAGI_PROFILE=env"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -206,7 +206,14 @@ func (r *resolver) note(step, profile, why string, at setting) {
 }
 
 func (r *resolver) errAt(at setting, profile, key, problem, next string) *SettingError {
-	return &SettingError{File: at.file, Line: at.line, Profile: profile, Key: key, Value: at.value, Problem: problem, NextStep: next}
+	value := at.value
+	switch key {
+	case "credential_process", "web_identity_token_process", "mfa_process":
+		// A helper's command line can hold a secret (oathtool --totp -b
+		// SEED): the file and line name it instead.
+		value = ""
+	}
+	return &SettingError{File: at.file, Line: at.line, Profile: profile, Key: key, Value: value, Problem: problem, NextStep: next}
 }
 
 // Resolve decides the chain for req. It reads nothing but fs and req.Env.

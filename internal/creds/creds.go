@@ -87,14 +87,19 @@ type Deps struct {
 	// Log is the --debug log; nil is fine. Every secret seen is registered
 	// with it.
 	Log *debug.Log
-	// Stderr receives credential_process's standard error; nil means the
-	// process's own os.Stderr, so its prompts and messages stay visible.
+	// Stderr receives the standard error of credential_process and
+	// web_identity_token_process; nil means the process's own os.Stderr, so
+	// their prompts and messages stay visible.
 	Stderr io.Writer
 	// Warn receives one-line warnings (no secrets) about things that go
 	// wrong without stopping the run, such as a cache that cannot be
 	// written or locked; nil drops them. The same message may come more
 	// than once in a run: the receiver prints each once.
 	Warn func(msg string)
+	// Environ is the environment those helpers start from (NAME=value);
+	// kagi's own secrets (extcmd.SecretVars) are removed from it, and
+	// KAGI_HELPER_TIMEOUT in it bounds them. nil: an empty environment.
+	Environ func() []string
 }
 
 // RefreshWindow is how long before their expiry cached credentials are

@@ -535,9 +535,21 @@ func TestProcessSource(t *testing.T) {
 	}
 	noSecrets(t, err, "process-secret-xyz123")
 
+	// A failing command: its stderr reaches the user as it is written, and
+	// the error names the profile and the setting, never the command line
+	// or what the command printed.
+	var stderr bytes.Buffer
+	deps.Stderr = &stderr
 	_, err = creds.Retrieve(context.Background(), chain("echo 'no such profile' >&2; exit 3"), deps)
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), "no such profile") {
+	if err == nil || err.Error() != `credential_process of profile "p" exited with status 3; its error output, if any, is above` {
 		t.Fatalf("failing command: got %v", err)
+	}
+	var h interface{ Hint() string }
+	if !errors.As(err, &h) || !strings.Contains(h.Hint(), "by hand") {
+		t.Errorf("failing command: no hint in %v", err)
+	}
+	if stderr.String() != "no such profile\n" {
+		t.Errorf("its stderr reached the user as %q", stderr.String())
 	}
 }
 

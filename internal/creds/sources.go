@@ -1,18 +1,14 @@
 package creds
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/extcmd"
 	"github.com/kagi-cli/kagi/internal/fsguard"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
@@ -184,96 +181,55 @@ type processOutput struct {
 // is a few kilobytes at most.
 const maxProcessOutput = 1 << 20
 
+// helpers is the runner for the programs a chain names. Their stderr goes
+// to Deps.Stderr so their own prompts and messages reach the user; their
+// environment is Deps.Environ without kagi's secrets.
+func (r *run) helpers() *extcmd.Runner {
+	return &extcmd.Runner{Environ: r.deps.Environ, Stderr: r.deps.Stderr}
+}
+
 // process runs credential_process with sh -c, as the AWS CLI runs it
-// through the shell on Unix. Its standard error goes to Deps.Stderr so its
-// own prompts and messages reach the user; its output is a secret and never
-// quoted in an error.
+// through the shell on Unix. Its output is a secret and never quoted in an
+// error, nor is its command line.
 func (r *run) process(ctx context.Context) (Credentials, error) {
 	s := r.chain.Source
-	fail := func(problem string, err error) error {
-		return &SourceError{Profile: s.Profile, Source: "credential_process", Problem: problem, Err: err,
-			Next: fmt.Sprintf("run the command of credential_process (%s:%d) by hand to see what it prints", s.File, s.Line)}
+	next := fmt.Sprintf("run the command of credential_process (%s:%d) by hand to see what it prints", s.File, s.Line)
+	fail := func(problem string) error {
+		return &SourceError{Profile: s.Profile, Source: "credential_process", Problem: problem, Next: next}
 	}
-	cmd := exec.CommandContext(ctx, "sh", "-c", s.CredentialProcess)
-	var out bytes.Buffer
-	var errTail tailBuffer
-	cmd.Stdout = &limitWriter{w: &out, n: maxProcessOutput}
-	stderr := r.deps.Stderr
-	if stderr == nil {
-		stderr = os.Stderr
-	}
-	cmd.Stderr = io.MultiWriter(stderr, &errTail)
 	start := time.Now()
-	err := cmd.Run()
+	out, err := r.helpers().Output(ctx, extcmd.Command{
+		What:      fmt.Sprintf("credential_process of profile %q", s.Profile),
+		Hint:      next,
+		Shell:     s.CredentialProcess,
+		Program:   fmt.Sprintf("credential_process program of profile %q", s.Profile),
+		MaxOutput: maxProcessOutput,
+	})
 	r.log.Printf("source: credential_process of profile %q ran for %s", s.Profile, time.Since(start).Round(time.Millisecond))
 	if err != nil {
-		if ctx.Err() != nil {
-			return Credentials{}, fmt.Errorf("credential_process of profile %q: %w", s.Profile, ctx.Err())
-		}
-		problem := "the command failed"
-		if last := errTail.lastLine(); last != "" {
-			problem += " (" + last + ")"
-		}
-		return Credentials{}, fail(problem, err)
+		return Credentials{}, err
 	}
 	var p processOutput
-	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+	if err := json.Unmarshal(out, &p); err != nil {
 		// Not wrapped: a JSON error can quote part of the output.
-		return Credentials{}, fail("its output is not the credential_process JSON", nil)
+		return Credentials{}, fail("its output is not the credential_process JSON")
 	}
 	r.log.Secret(p.SecretAccessKey, p.SessionToken)
 	if p.Version != 1 {
-		return Credentials{}, fail(fmt.Sprintf("its output has Version %d, want 1", p.Version), nil)
+		return Credentials{}, fail(fmt.Sprintf("its output has Version %d, want 1", p.Version))
 	}
 	if p.AccessKeyID == "" || p.SecretAccessKey == "" {
-		return Credentials{}, fail("its output lacks AccessKeyId or SecretAccessKey", nil)
+		return Credentials{}, fail("its output lacks AccessKeyId or SecretAccessKey")
 	}
 	c := Credentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken}
 	if p.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, p.Expiration)
 		if err != nil {
-			return Credentials{}, fail(fmt.Sprintf("its Expiration %q is not RFC 3339", p.Expiration), nil)
+			return Credentials{}, fail(fmt.Sprintf("its Expiration %q is not RFC 3339", p.Expiration))
 		}
 		c.Expiration = t.UTC()
 	}
 	return c, nil
-}
-
-// limitWriter fails writes beyond n bytes, so a runaway process ends with
-// an error (EPIPE) instead of filling memory.
-type limitWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if len(p) > l.n {
-		return 0, errors.New("output too long")
-	}
-	l.n -= len(p)
-	return l.w.Write(p)
-}
-
-// tailBuffer keeps the last few hundred bytes written to it.
-type tailBuffer struct{ b []byte }
-
-const tailSize = 512
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.b = append(t.b, p...)
-	if len(t.b) > tailSize {
-		t.b = append(t.b[:0], t.b[len(t.b)-tailSize:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) lastLine() string {
-	lines := strings.Split(strings.TrimSpace(string(t.b)), "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
-	if len(last) > 200 {
-		last = last[:200] + "..."
-	}
-	return last
 }
 
 // envModeNext is the hint when environment mode found nothing to start

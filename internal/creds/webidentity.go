@@ -1,7 +1,6 @@
 package creds
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,16 +10,17 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/extcmd"
 	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // Bounds on getting a web identity token: a CI job must fail, not hang,
-// when its identity provider does not answer.
+// when its identity provider does not answer. KAGI_HELPER_TIMEOUT, when
+// set, replaces tokenProcessTimeout.
 const (
 	tokenProcessTimeout = time.Minute
 	tokenFetchTimeout   = 30 * time.Second
@@ -82,45 +82,28 @@ func (r *run) tokenFromFile() (string, error) {
 }
 
 // tokenFromProcess runs aws-vault's web_identity_token_process with sh -c:
-// its stdout is the token. It gets no input (stdin is /dev/null) and a
-// time limit, so it can never hold a CI job; its stderr reaches the user.
+// its stdout is the token. It gets no input (stdin is /dev/null) and, unless
+// KAGI_HELPER_TIMEOUT says otherwise, a minute: it never asks a person, and
+// must not hold a CI job. Its stderr reaches the user.
 func (r *run) tokenFromProcess(ctx context.Context) (string, error) {
 	src := r.chain.Source
-	fail := func(problem string, err error) error {
-		return &SourceError{Profile: src.Profile, Source: "web identity", Problem: problem, Err: err,
-			Next: fmt.Sprintf("run the command of web_identity_token_process (%s:%d) by hand to see what it prints", src.File, src.Line)}
-	}
-	ctx, cancel := context.WithTimeout(ctx, tokenProcessTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", "-c", src.WebIdentityTokenProcess)
-	var out bytes.Buffer
-	var errTail tailBuffer
-	cmd.Stdout = &limitWriter{w: &out, n: maxTokenSize}
-	stderr := r.deps.Stderr
-	if stderr == nil {
-		stderr = os.Stderr
-	}
-	cmd.Stderr = io.MultiWriter(stderr, &errTail)
-	cmd.WaitDelay = time.Second // a grandchild holding stdout open cannot hang kagi
+	next := fmt.Sprintf("run the command of web_identity_token_process (%s:%d) by hand to see what it prints", src.File, src.Line)
 	start := time.Now()
-	err := cmd.Run()
+	out, err := r.helpers().Output(ctx, extcmd.Command{
+		What:      fmt.Sprintf("web_identity_token_process of profile %q", src.Profile),
+		Hint:      next,
+		Shell:     src.WebIdentityTokenProcess,
+		Program:   fmt.Sprintf("web_identity_token_process program of profile %q", src.Profile),
+		MaxOutput: maxTokenSize,
+		Timeout:   tokenProcessTimeout,
+	})
 	r.log.Printf("source: web_identity_token_process of profile %q ran for %s", src.Profile, time.Since(start).Round(time.Millisecond))
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", fail(fmt.Sprintf("the command did not finish within %s", tokenProcessTimeout), nil)
-		}
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("web_identity_token_process of profile %q: %w", src.Profile, ctx.Err())
-		}
-		problem := "the command failed"
-		if last := errTail.lastLine(); last != "" {
-			problem += " (" + last + ")"
-		}
-		return "", fail(problem, err)
+		return "", err
 	}
-	token := strings.TrimSpace(out.String())
+	token := strings.TrimSpace(string(out))
 	if token == "" {
-		return "", fail("the command printed no token", nil)
+		return "", &SourceError{Profile: src.Profile, Source: "web identity", Problem: "the command printed no token", Next: next}
 	}
 	return token, nil
 }

@@ -7,9 +7,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 // keychainStore keeps items as generic passwords (service "kagi", account
@@ -42,6 +45,8 @@ func (k *keychainStore) run(ctx context.Context, stdin string, args ...string) (
 	ctx, cancel := context.WithTimeout(ctx, k.promptTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, keychainTool, args...)
+	cmd.Env = extcmd.CleanEnv(os.Environ()) // no kagi secret for security(1)
+	cmd.WaitDelay = time.Second
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

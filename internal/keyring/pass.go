@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 // passStore keeps items in pass (https://www.passwordstore.org/), the
@@ -56,7 +58,10 @@ func (p *passStore) run(ctx context.Context, d time.Duration, stdin []byte, args
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p.cmd, args...)
-	cmd.Env = append(os.Environ(), "PASSWORD_STORE_DIR="+p.dir)
+	// Without kagi's secrets: pass and gpg have no use for the file
+	// keyring's passphrase or an MFA code.
+	cmd.Env = append(extcmd.CleanEnv(os.Environ()), "PASSWORD_STORE_DIR="+p.dir)
+	cmd.WaitDelay = time.Second // a gpg-agent it starts must not hold its pipes
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

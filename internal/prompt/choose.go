@@ -8,12 +8,9 @@ import (
 	"os/exec"
 	"strings"
 	"time"
-)
 
-// DefaultTimeout bounds an mfa_process command and a GUI or ykman prompt:
-// long enough for a person to find a phone or touch a key, short enough
-// that a wedged helper does not hang a CI job forever.
-const DefaultTimeout = 2 * time.Minute
+	"github.com/kagi-cli/kagi/internal/extcmd"
+)
 
 // Options are what Choose needs to pick a source. A nil hook means the
 // real thing.
@@ -21,6 +18,10 @@ type Options struct {
 	Token   string                      // --mfa-token
 	Env     func(string) (string, bool) // nil = os.LookupEnv
 	Process string                      // the profile's mfa_process
+	// Environ is the environment mfa_process and the prompt helpers start
+	// from (nil = os.Environ); kagi's own secrets are removed from it and
+	// KAGI_HELPER_TIMEOUT in it bounds them (extcmd).
+	Environ func() []string
 	// Stderr receives the stderr of mfa_process and helpers (nil =
 	// os.Stderr). Nothing is ever written to stdout.
 	Stderr io.Writer
@@ -28,7 +29,8 @@ type Options struct {
 	OpenTTY func() (io.ReadWriteCloser, error)
 	// LookPath finds a helper program (nil = exec.LookPath).
 	LookPath func(file string) (string, error)
-	// Timeout bounds mfa_process and helper commands (0 = DefaultTimeout).
+	// Timeout, when set, bounds mfa_process and helper commands instead of
+	// KAGI_HELPER_TIMEOUT (default extcmd.DefaultTimeout).
 	Timeout time.Duration
 }
 
@@ -107,12 +109,9 @@ func Choose(opts Options) (Source, error) {
 	if v, _ := env("KAGI_MFA_TOKEN"); v != "" {
 		return newStatic(strings.TrimSpace(v), "KAGI_MFA_TOKEN")
 	}
-	r := runner{stderr: opts.Stderr, timeout: opts.Timeout}
-	if r.stderr == nil {
-		r.stderr = os.Stderr
-	}
-	if r.timeout <= 0 {
-		r.timeout = DefaultTimeout
+	r := &extcmd.Runner{Environ: opts.Environ, Stderr: opts.Stderr, Timeout: opts.Timeout}
+	if r.Environ == nil {
+		r.Environ = os.Environ
 	}
 	if strings.TrimSpace(opts.Process) != "" {
 		return &processSource{command: opts.Process, run: r}, nil

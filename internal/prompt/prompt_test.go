@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -108,7 +109,7 @@ func TestChoosePrecedence(t *testing.T) {
 	}{
 		{"flag beats everything", prompt.Options{Token: "123456", Env: envOf(map[string]string{"KAGI_MFA_TOKEN": "654321", "KAGI_PROMPT": "zenity"}), Process: "echo 1", OpenTTY: tty}, "--mfa-token", false},
 		{"env beats mfa_process", prompt.Options{Env: envOf(map[string]string{"KAGI_MFA_TOKEN": "654321", "KAGI_PROMPT": "zenity"}), Process: "echo 1", OpenTTY: tty}, "KAGI_MFA_TOKEN", false},
-		{"mfa_process beats KAGI_PROMPT", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), Process: "echo 1", OpenTTY: tty}, `mfa_process "echo 1"`, false},
+		{"mfa_process beats KAGI_PROMPT", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), Process: "echo 1", OpenTTY: tty}, "mfa_process", false},
 		{"KAGI_PROMPT beats the terminal", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), OpenTTY: tty}, "KAGI_PROMPT=zenity", true},
 		{"ykman is not interactive", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "ykman"}), OpenTTY: noTTY}, "KAGI_PROMPT=ykman", false},
 		{"KAGI_PROMPT=terminal", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "terminal"}), OpenTTY: tty}, "the terminal", true},
@@ -182,15 +183,22 @@ func TestMFAProcess(t *testing.T) {
 		}
 	})
 
-	t.Run("failure names the command, not its output", func(t *testing.T) {
+	t.Run("failure names the setting and profile, not the command or its output", func(t *testing.T) {
 		var stderr bytes.Buffer
-		cmd := "echo 123456; echo oops >&2; exit 3"
-		_, err := code(t, ctx, prompt.Options{Process: cmd, Stderr: &stderr})
-		if err == nil || !strings.Contains(err.Error(), `"`+cmd+`"`) || !strings.Contains(err.Error(), "exit status 3") {
-			t.Fatalf("error %v; want it to name the command and its exit status", err)
+		// `oathtool --totp -b SEED` is a common mfa_process: the command
+		// line holds a secret.
+		cmd := "echo 123456; echo oops JBSWY3DPEHPK3PXP >&2; exit 3 # --totp -b JBSWY3DPEHPK3PXP"
+		opts := prompt.Options{Process: cmd, Stderr: &stderr, OpenTTY: noTTY}
+		src, err := prompt.Choose(opts)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if strings.Contains(strings.ReplaceAll(err.Error(), cmd, ""), "123456") || strings.Contains(strings.ReplaceAll(err.Error(), cmd, ""), "oops") {
-			t.Errorf("error %q repeats the command's output", err)
+		_, err = src.Code(ctx, prompt.Request{Serial: serial, Profile: "jump", Attempt: 1})
+		if err == nil || err.Error() != `mfa_process of profile "jump" exited with status 3; its error output, if any, is above` {
+			t.Fatalf("error %v; want it to name the setting, the profile and the exit status", err)
+		}
+		if s := fmt.Sprint(src); strings.Contains(s, "JBSWY3DPEHPK3PXP") || strings.Contains(s, "echo") {
+			t.Errorf("the source prints as %q, with its command line", s)
 		}
 		if !strings.Contains(stderr.String(), "oops") {
 			t.Errorf("stderr not passed through: %q", stderr.String())
@@ -231,7 +239,7 @@ func TestMFAProcess(t *testing.T) {
 	t.Run("timeout ends a hung command", func(t *testing.T) {
 		start := time.Now()
 		_, err := code(t, ctx, prompt.Options{Process: "sleep 30", Stderr: io.Discard, Timeout: 200 * time.Millisecond})
-		if err == nil || !strings.Contains(err.Error(), "did not finish within 200ms") {
+		if err == nil || !strings.Contains(err.Error(), "timed out after 200ms") {
 			t.Fatalf("error %v; want a timeout", err)
 		}
 		if d := time.Since(start); d > 10*time.Second {

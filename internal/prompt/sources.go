@@ -2,14 +2,13 @@ package prompt
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
-	"time"
+
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 // maxTries is how often a person is asked again after typing something
@@ -21,15 +20,20 @@ func (s *staticSource) Interactive() bool                             { return f
 func (s *staticSource) String() string                                { return s.origin }
 
 // processSource runs the profile's mfa_process, as aws-vault does: through
-// sh -c, its stdout (trimmed) is the code, its stderr goes to kagi's.
+// sh -c, its stdout (trimmed) is the code, its stderr goes to kagi's. Its
+// command line is never shown: `oathtool --totp -b SEED` holds a seed.
 type processSource struct {
 	command string
-	run     runner
+	run     *extcmd.Runner
 }
 
-func (s *processSource) Code(ctx context.Context, _ Request) (string, error) {
-	what := fmt.Sprintf("mfa_process %q", s.command)
-	out, err := s.run.output(ctx, what, "/bin/sh", "-c", s.command)
+func (s *processSource) Code(ctx context.Context, req Request) (string, error) {
+	what := fmt.Sprintf("mfa_process of profile %q", req.Profile)
+	out, err := output(ctx, s.run, extcmd.Command{
+		What:    what,
+		Shell:   s.command,
+		Program: fmt.Sprintf("mfa_process program of profile %q", req.Profile),
+	})
 	if err != nil {
 		return "", err
 	}
@@ -40,7 +44,7 @@ func (s *processSource) Code(ctx context.Context, _ Request) (string, error) {
 }
 
 func (s *processSource) Interactive() bool { return false }
-func (s *processSource) String() string    { return fmt.Sprintf("mfa_process %q", s.command) }
+func (s *processSource) String() string    { return "mfa_process" }
 
 // terminalSource asks on the terminal, never on stdout, so it works in a
 // pipe and under credential_process. The code is echoed as aws-vault does:
@@ -102,7 +106,7 @@ func (s *terminalSource) String() string    { return "the terminal" }
 type dialogSource struct {
 	kind string // PromptZenity, PromptKDialog or PromptOSAScript
 	path string
-	run  runner
+	run  *extcmd.Runner
 }
 
 func (s *dialogSource) args(text string) []string {
@@ -127,8 +131,8 @@ func (s *dialogSource) Code(ctx context.Context, req Request) (string, error) {
 		text = "That code was not accepted. " + text
 	}
 	for range maxTries {
-		out, err := s.run.output(ctx, s.kind, s.path, s.args(text)...)
-		var ee *exec.ExitError
+		out, err := output(ctx, s.run, extcmd.Command{What: s.kind, Path: s.path, Args: s.args(text)})
+		var ee *extcmd.Error
 		if errors.As(err, &ee) && ee.ExitCode() == 1 {
 			// zenity, kdialog and osascript all exit 1 on Cancel.
 			return "", fmt.Errorf("%s: %w", s.kind, ErrCancelled)
@@ -150,7 +154,7 @@ func (s *dialogSource) String() string    { return "KAGI_PROMPT=" + s.kind }
 // ykmanSource reads the code from a YubiKey's OATH applet.
 type ykmanSource struct {
 	path string
-	run  runner
+	run  *extcmd.Runner
 }
 
 // YkmanAccount is the OATH account query ykman gets for serial: the name
@@ -173,7 +177,7 @@ func YkmanAccount(serial string) string {
 
 func (s *ykmanSource) Code(ctx context.Context, req Request) (string, error) {
 	account := YkmanAccount(req.Serial)
-	out, err := s.run.output(ctx, "ykman", s.path, "oath", "accounts", "code", "--single", account)
+	out, err := output(ctx, s.run, extcmd.Command{What: "ykman", Path: s.path, Args: []string{"oath", "accounts", "code", "--single", account}})
 	if err != nil {
 		return "", fmt.Errorf("%w (OATH account %q)", err, account)
 	}
@@ -186,56 +190,18 @@ func (s *ykmanSource) Code(ctx context.Context, req Request) (string, error) {
 func (s *ykmanSource) Interactive() bool { return false }
 func (s *ykmanSource) String() string    { return "KAGI_PROMPT=ykman" }
 
-// runner runs helper commands: stdin empty (a helper that needs a person
-// opens the terminal itself), stderr passed on, stdout captured and
-// trimmed, the whole bounded by a timeout and ctx.
-type runner struct {
-	stderr  io.Writer
-	timeout time.Duration
-}
-
-// maxOutput bounds what a helper's stdout can make kagi hold.
+// maxOutput bounds what a helper's stdout can make kagi hold: a code is a
+// few digits.
 const maxOutput = 4096
 
-func (r runner) output(ctx context.Context, what, path string, args ...string) (string, error) {
-	cctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	cmd := exec.CommandContext(cctx, path, args...)
-	var out capped
-	cmd.Stdout = &out
-	cmd.Stderr = r.stderr
-	// sh may leave a grandchild holding stdout after it is killed; stop
-	// waiting for that pipe shortly after.
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	switch {
-	case out.over && err == nil:
-		return "", fmt.Errorf("%s printed more than %d bytes", what, maxOutput)
-	case ctx.Err() != nil:
-		return "", fmt.Errorf("%s: %w", what, ctx.Err())
-	case cctx.Err() != nil:
-		return "", fmt.Errorf("%s did not finish within %v", what, r.timeout)
-	case err != nil:
-		// The error says how it ended ("exit status 1"), never its output.
-		return "", fmt.Errorf("%s failed: %w", what, err)
+// output runs a helper with stdin empty (a helper that needs a person
+// opens the terminal itself), stderr passed on, and returns its stdout
+// trimmed.
+func output(ctx context.Context, run *extcmd.Runner, c extcmd.Command) (string, error) {
+	c.MaxOutput = maxOutput
+	out, err := run.Output(ctx, c)
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimSpace(out.String()), nil
-}
-
-// capped keeps the first maxOutput bytes written to it and notes whether
-// there were more.
-type capped struct {
-	bytes.Buffer
-	over bool
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	n := len(p) // all of it is taken, kept or not
-	room := maxOutput - c.Len()
-	if len(p) > room {
-		c.over = true
-		p = p[:max(room, 0)]
-	}
-	c.Buffer.Write(p)
-	return n, nil
+	return strings.TrimSpace(string(out)), nil
 }
