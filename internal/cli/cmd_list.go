@@ -60,8 +60,8 @@ type listEntry struct {
 	// Session is the GetSessionToken step: with MFA (then MFA is set
 	// too) or, for long-term keys that assume no role, without.
 	Session *listSessionStep `json:"session,omitempty"`
-	Roles      []listRole    `json:"roles"`
-	Error      string        `json:"error,omitempty"`
+	Roles   []listRole       `json:"roles"`
+	Error   string           `json:"error,omitempty"`
 }
 
 // listSession is a cached session of the profile and how long it has left.
