@@ -125,6 +125,11 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		entries = append(entries, newListEntry(name, chain))
 	}
 	a.addStoreColumns(ctx, entries)
+	if err := ctx.Err(); err != nil {
+		// Interrupted, at the keyring's passphrase prompt say: a store
+		// failing leaves its column unknown, but Ctrl-C ends kagi.
+		return err
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
