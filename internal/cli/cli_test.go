@@ -13,14 +13,15 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 )
 
-// testIO is an IO with buffers and a map for the environment.
+// testIO is an IO with buffers and a map for the environment, made
+// hermetic: see hermetic.
 func testIO(env map[string]string) (*IO, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return &IO{
 		In:        strings.NewReader(""),
 		Out:       &out,
 		Err:       &errOut,
-		LookupEnv: config.MapEnv(env),
+		LookupEnv: config.MapEnv(hermetic(env)),
 		Now:       time.Now,
 	}, &out, &errOut
 }
