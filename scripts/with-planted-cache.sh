@@ -15,7 +15,7 @@
 # fallbacks are covered. HOME is replaced for the command by a throwaway
 # one holding ~/.aws/config with the same profiles, so a test that reads the
 # real HOME's files finds profiles it did not write too; the real HOME is
-# never written. The Go build and module caches stay where they are.
+# never written. Go's caches and its env file stay where they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -gt 0 ] || set -- go test -count=1 ./...
@@ -38,8 +38,8 @@ restore() {
 trap restore EXIT
 
 # Go's caches are found through HOME unless named: name them before HOME changes.
-GOCACHE=$("$GO" env GOCACHE) GOMODCACHE=$("$GO" env GOMODCACHE) GOPATH=$("$GO" env GOPATH)
-export GOCACHE GOMODCACHE GOPATH
+GOCACHE=$("$GO" env GOCACHE) GOMODCACHE=$("$GO" env GOMODCACHE) GOPATH=$("$GO" env GOPATH) GOENV=$("$GO" env GOENV)
+export GOCACHE GOMODCACHE GOPATH GOENV
 "$GO" build -o "$tool" ./scripts/plantcache
 
 if [ -z "${XDG_RUNTIME_DIR:-}" ] && [ -d /dev/shm ]; then

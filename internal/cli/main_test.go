@@ -3,7 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
 // sandbox is a throwaway directory for this package's tests, made by
@@ -64,4 +68,30 @@ func hermetic(env map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// TestTestIOReachesNothingReal pins what testIO promises every test of this
+// package, even one that names no store: its cache directory, file keyring
+// and HOME are in the sandbox, and no session bus is reachable.
+func TestTestIOReachesNothingReal(t *testing.T) {
+	for _, env := range []map[string]string{nil, {"AWS_CONFIG_FILE": "/nonexistent/config"}} {
+		io, _, _ := testIO(env)
+		dir, ok := cache.RuntimeDir(io.LookupEnv)
+		if !ok || !strings.HasPrefix(dir, sandbox+"/") {
+			t.Errorf("cache directory %q (ok=%v), want one in the sandbox %s", dir, ok, sandbox)
+		}
+		kr, err := keyring.FileDir(keyring.Options{Env: io.LookupEnv})
+		if err != nil || !strings.HasPrefix(kr, sandbox+"/") {
+			t.Errorf("file keyring %q (%v), want one in the sandbox", kr, err)
+		}
+		if b, _ := io.LookupEnv("KAGI_BACKEND"); b != keyring.BackendFile {
+			t.Errorf("KAGI_BACKEND=%q, want the file backend", b)
+		}
+		if h, _ := io.LookupEnv("HOME"); !strings.HasPrefix(h, sandbox+"/") {
+			t.Errorf("HOME=%q, want one in the sandbox", h)
+		}
+		if _, ok := io.LookupEnv("DBUS_SESSION_BUS_ADDRESS"); ok {
+			t.Error("the session bus is reachable")
+		}
+	}
 }
