@@ -13,8 +13,10 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 )
 
-// testIO is an IO with buffers and a map for the environment.
+// testIO is an IO with buffers and a map for the environment, made
+// hermetic: see hermetic.
 func testIO(env map[string]string) (*IO, *bytes.Buffer, *bytes.Buffer) {
+	env = hermetic(env)
 	var out, errOut bytes.Buffer
 	return &IO{
 		In:        strings.NewReader(""),

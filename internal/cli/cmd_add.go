@@ -62,8 +62,11 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 			return errors.New("--env: AWS_SESSION_TOKEN is set: these are temporary credentials; kagi add stores an IAM user's long-term keys")
 		}
 	default:
-		if keys.AccessKeyID, err = readLine("Access key ID: "); err == nil {
-			keys.SecretAccessKey, err = readHidden("Secret access key: ")
+		if keys.AccessKeyID, err = readLine(ctx, "Access key ID: "); err == nil {
+			keys.SecretAccessKey, err = readHidden(ctx, "Secret access key: ")
+		}
+		if err != nil && ctx.Err() != nil {
+			return err
 		}
 		if err != nil {
 			return &hintError{err: fmt.Errorf("cannot ask for the keys: %w", err), hint: "run on a terminal, or pass the keys with --env"}

@@ -42,5 +42,6 @@ func (a *app) runCredentialProcess(ctx context.Context, opts credentialProcessOp
 	if err != nil {
 		return err
 	}
+	a.warnLongTerm(got)
 	return writeProcessJSON(a.io.Out, got.Credentials)
 }

@@ -26,6 +26,11 @@ func (a *app) exportCommand() *cobra.Command {
 		Short: "Print temporary credentials (env, json or ini)",
 		Long: `Print the profile's temporary credentials on stdout.
 
+Long-term keys are never printed by default: a profile whose keys assume no
+role prints a session made from them (GetSessionToken, with MFA when
+mfa_serial applies). --no-session prints the keys themselves, and says so on
+stderr.
+
   --format env   export lines, shell-quoted: eval "$(kagi export prod)"
   --format json  the credential_process format (Version 1)
   --format ini   a section for a shared credentials file
@@ -56,6 +61,7 @@ func (a *app) runExport(ctx context.Context, opts exportOptions) error {
 	if err != nil {
 		return err
 	}
+	a.warnLongTerm(got)
 	switch opts.Format {
 	case "json":
 		return writeProcessJSON(a.io.Out, got.Credentials)
@@ -67,6 +73,21 @@ func (a *app) runExport(ctx context.Context, opts exportOptions) error {
 		return writeINI(a.io.Out, name, got.Credentials, got.Chain.Region)
 	}
 	return writeEnv(a.io.Out, got.Credentials, got.Chain.Region)
+}
+
+// warnLongTerm says in one line on stderr when what is about to be printed
+// are keys that never expire: whoever reads them is the IAM user until the
+// keys are rotated. By default kagi prints a session instead; these come
+// with --no-session, or from a credential_process that prints such keys.
+func (a *app) warnLongTerm(got *retrieved) {
+	if got.Credentials.Expires() {
+		return
+	}
+	whose := got.Chain.Source.Profile
+	if whose == "" {
+		whose = got.Chain.Profile
+	}
+	fmt.Fprintf(a.io.Err, "kagi: warning: printing the long-term keys of %s, which never expire\n", profileText(whose))
 }
 
 // processJSON is the credential_process output format:

@@ -27,8 +27,9 @@ func (a *app) listCommand() *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List profiles and what each resolves to",
 		Long: `List every profile in the AWS config and credentials files and the chain
-kagi would use for it: the source of long-term credentials, the MFA session,
-and the roles assumed in turn. A profile that cannot be used shows why.
+kagi would use for it: the source of long-term credentials, the session
+(GetSessionToken: with the MFA device in the MFA column, or "session without
+MFA" for keys that assume no role), and the roles assumed in turn. A profile that cannot be used shows why.
 With PROFILE arguments, only those are listed, and one that does not exist or
 cannot be used is an error.
 
@@ -56,13 +57,16 @@ type listEntry struct {
 	Region     string        `json:"region,omitempty"`
 	Source     *listSrc      `json:"source,omitempty"`
 	MFA        *listMFA      `json:"mfa,omitempty"`
-	Roles      []listRole    `json:"roles"`
-	Error      string        `json:"error,omitempty"`
+	// Session is the GetSessionToken step: with MFA (then MFA is set
+	// too) or, for long-term keys that assume no role, without.
+	Session *listSessionStep `json:"session,omitempty"`
+	Roles   []listRole       `json:"roles"`
+	Error   string           `json:"error,omitempty"`
 }
 
 // listSession is a cached session of the profile and how long it has left.
 type listSession struct {
-	Kind        string `json:"kind"` // "session" (MFA) or "role"
+	Kind        string `json:"kind"` // "session" (GetSessionToken, with or without MFA) or "role"
 	Detail      string `json:"detail,omitempty"`
 	Expiration  string `json:"expiration"`
 	SecondsLeft int64  `json:"seconds_left"`
@@ -75,6 +79,11 @@ type listSrc struct {
 
 type listMFA struct {
 	Serial          string `json:"serial"`
+	DurationSeconds int64  `json:"duration_seconds"`
+}
+
+type listSessionStep struct {
+	MFASerial       string `json:"mfa_serial,omitempty"`
 	DurationSeconds int64  `json:"duration_seconds"`
 }
 
@@ -116,6 +125,11 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		entries = append(entries, newListEntry(name, chain))
 	}
 	a.addStoreColumns(ctx, entries)
+	if err := ctx.Err(); err != nil {
+		// Interrupted, at the keyring's passphrase prompt say: a store
+		// failing leaves its column unknown, but Ctrl-C ends kagi.
+		return err
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
@@ -134,7 +148,10 @@ func newListEntry(name string, c *config.Chain) listEntry {
 		Sessions: []listSession{},
 	}
 	if c.MFA != nil {
-		e.MFA = &listMFA{Serial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
+		e.Session = &listSessionStep{MFASerial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
+		if c.MFA.Serial != "" {
+			e.MFA = &listMFA{Serial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
+		}
 	}
 	for _, r := range c.Roles {
 		session := r.SessionName
@@ -181,8 +198,12 @@ func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
 			if e.Source.Profile != "" && e.Source.Profile != e.Name {
 				cols[1] += " (" + e.Source.Profile + ")"
 			}
-			if e.MFA != nil {
+			switch {
+			case e.MFA != nil:
 				cols[2] = e.MFA.Serial
+			case e.Session != nil:
+				// Long-term keys are handed out only with --no-session.
+				cols[2] = "session without MFA"
 			}
 			if len(e.Roles) > 0 {
 				arns := make([]string, len(e.Roles))

@@ -45,7 +45,10 @@ func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
 		return err
 	}
 	if !opts.Yes {
-		answer, err := readLine(fmt.Sprintf("Delete keys %s of profile %q from the %s keyring? [y/N] ", keys.AccessKeyID, opts.Profile, kr.Backend()))
+		answer, err := readLine(ctx, fmt.Sprintf("Delete keys %s of profile %q from the %s keyring? [y/N] ", keys.AccessKeyID, opts.Profile, kr.Backend()))
+		if err != nil && ctx.Err() != nil {
+			return err
+		}
 		if err != nil {
 			return &hintError{err: errors.New("cannot ask for confirmation: no terminal"), hint: "pass --yes to delete without asking"}
 		}

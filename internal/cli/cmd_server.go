@@ -135,9 +135,13 @@ func (a *app) startServer(ctx, serve context.Context, profile string, f credFlag
 		return nil, err
 	}
 	if !got.Credentials.Expires() {
+		hint := "configure mfa_serial or role_arn for the profile, or run without --server"
+		if f.NoSession && got.Chain.Source.LongTerm() {
+			hint = "drop --no-session: kagi then serves a session made from the keys"
+		}
 		return nil, &hintError{
 			err:  fmt.Errorf("%s yields long-term keys: a credential endpoint serves only temporary credentials", profileText(got.Chain.Profile)),
-			hint: "configure mfa_serial or role_arn for the profile, or run without --server",
+			hint: hint,
 		}
 	}
 	// The code given with --mfa-token or KAGI_MFA_TOKEN has been spent: when

@@ -255,9 +255,13 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 		}
 	}
 	if c.SessionToken == "" || !c.Expires() {
+		hint := "write a profile that assumes a role, or give this one an mfa_serial"
+		if flags.NoSession && got.Chain.Source.LongTerm() {
+			hint = "drop --no-session: kagi then writes a session made from the keys"
+		}
 		return &hintError{
-			err:  fmt.Errorf("profile %q gives long-term keys (no role, no MFA session): kagi writes only temporary credentials into %s", profile, w.shown),
-			hint: "write a profile that assumes a role, or give this one an mfa_serial",
+			err:  fmt.Errorf("profile %q gives long-term keys: kagi writes only temporary credentials into %s", profile, w.shown),
+			hint: hint,
 		}
 	}
 	if longTerm {

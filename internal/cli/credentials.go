@@ -36,7 +36,7 @@ func (f *credFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.DurationVar(&f.Duration, "duration", 0, "lifetime of the role session (default: the profile's duration_seconds, else 1h)")
 	fs.StringVar(&f.MFAToken, "mfa-token", "", "the current MFA code (else KAGI_MFA_TOKEN, mfa_process, KAGI_PROMPT, the terminal)")
-	fs.BoolVar(&f.NoSession, "no-session", false, "skip GetSessionToken: assume the role straight from the long-term keys, with the MFA code")
+	fs.BoolVar(&f.NoSession, "no-session", false, "skip GetSessionToken: assume the role straight from the long-term keys (with the MFA code); without a role, hand out the keys themselves")
 	fs.StringVar(&f.Region, "region", "", "region for the credentials and the child (else AWS_REGION, AWS_DEFAULT_REGION, the profile)")
 	fs.StringVar(&f.RoleARN, "role-arn", "", "role to assume (replaces the profile's final role; without a profile, AWS_ROLE_ARN)")
 	fs.StringVar(&f.SessionName, "session-name", "", "role session name (else AWS_ROLE_SESSION_NAME, role_session_name)")

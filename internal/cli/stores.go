@@ -49,7 +49,10 @@ func (a *app) filePassphrase(ctx context.Context) (string, error) {
 		a.log().Secret(p)
 		return p, nil
 	}
-	p, err := readHidden("Passphrase for kagi's file keyring: ")
+	p, err := readHidden(ctx, "Passphrase for kagi's file keyring: ")
+	if err != nil && ctx.Err() != nil {
+		return "", err // interrupted: Main says so and exits 130
+	}
 	if err != nil {
 		return "", &hintError{
 			err:  fmt.Errorf("the file keyring needs a passphrase and no terminal can be opened to ask: %w", err),

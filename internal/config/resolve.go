@@ -18,7 +18,8 @@ type Request struct {
 	Region, RoleARN, SessionName, ExternalID, MFASerial string
 	Duration                                            time.Duration
 	// NoSession skips GetSessionToken: the MFA code goes to the first
-	// AssumeRole instead.
+	// AssumeRole instead, and a profile that assumes no role yields its
+	// long-term keys as they are.
 	NoSession bool
 	// Tags (--session-tag) are added to the final role's session tags,
 	// replacing a profile's value for the same key; TransitiveTags
@@ -47,7 +48,7 @@ type Chain struct {
 	Profile string // the profile asked for; "" in environment mode
 	Region  string // "" when none is configured
 	Source  Source
-	MFA     *MFASession // nil when there is none
+	MFA     *MFASession // the session step (with or without MFA); nil when there is none
 	Roles   []RoleHop   // in the order assumed; empty: the source (or MFA session) is the result
 	// STSEndpoint is a custom STS endpoint URL, "" for AWS's own.
 	STSEndpoint string
@@ -119,15 +120,17 @@ type Source struct {
 }
 
 // LongTerm reports whether the source is an IAM user's long-term keys, the
-// only credentials GetSessionToken with MFA makes sense for.
+// only credentials GetSessionToken accepts.
 func (s Source) LongTerm() bool {
 	return s.Kind == KeyringKeys || s.Kind == SharedKeys && !s.Temporary
 }
 
-// MFASession is one GetSessionToken with an MFA code, cached and reused by
-// every role hop after it.
+// MFASession is one GetSessionToken, cached and reused by every role hop
+// after it: with an MFA code when Serial is set, and without one for a
+// profile whose long-term keys assume no role, so that those keys are never
+// what kagi hands out (aws-vault's rule).
 type MFASession struct {
-	Serial   string
+	Serial   string        // "": GetSessionToken without MFA
 	Duration time.Duration // mfa_session_duration, default 12h
 	Process  string        // mfa_process: a command whose stdout is the code
 	Profile  string        // where mfa_serial was found ("" for --mfa-serial)
@@ -153,7 +156,7 @@ type RoleHop struct {
 
 // Reason records why a step of the chain was chosen, for --debug.
 type Reason struct {
-	Step    string // "profile", "include", "source", "mfa", "role", "region", "endpoint", "ignored"
+	Step    string // "profile", "include", "source", "mfa", "session", "role", "region", "endpoint", "ignored"
 	Profile string
 	Why     string
 	File    string
@@ -865,15 +868,15 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 		}
 	}
 	proc, _ := find("mfa_process")
-	if !serial.set() {
-		if r.req.Duration != 0 && len(c.Roles) == 0 {
-			r.note("ignored", c.Profile, "--duration is set but there is no role or MFA session to apply it to", setting{})
+	// A source of long-term user keys is never the last step: with MFA,
+	// the session carries it; without, a profile that assumes no role still
+	// gets a session, so the keys themselves never reach a child or stdout
+	// (aws-vault does the same). --no-session is the way to the keys.
+	if c.Source.LongTerm() && !r.req.NoSession && (serial.set() || len(c.Roles) == 0) {
+		m := &MFASession{Serial: serial.value, Duration: defaultMFADuration, Profile: serialProfile}
+		if serial.set() {
+			m.Process = proc.value
 		}
-		return nil
-	}
-	switch {
-	case c.Source.LongTerm() && !r.req.NoSession:
-		m := &MFASession{Serial: serial.value, Duration: defaultMFADuration, Process: proc.value, Profile: serialProfile}
 		if at, p := find("mfa_session_duration"); at.set() {
 			d, prob := parseFlexDuration(at.value)
 			if prob == "" {
@@ -891,7 +894,20 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 			m.Duration = d
 		}
 		c.MFA = m
-		r.note("mfa", c.Profile, "long-term keys and mfa_serial: one GetSessionToken with MFA, reused by every role", serial)
+		if serial.set() {
+			r.note("mfa", c.Profile, "long-term keys and mfa_serial: one GetSessionToken with MFA, reused by every role", serial)
+		} else {
+			r.note("session", c.Profile, "long-term keys, no role and no mfa_serial: one GetSessionToken without MFA, so the keys themselves are not handed out (--no-session hands them out)", setting{file: c.Source.File, line: c.Source.Line})
+		}
+		return nil
+	}
+	if !serial.set() {
+		if r.req.Duration != 0 && len(c.Roles) == 0 {
+			r.note("ignored", c.Profile, "--duration is set but there is no role or session to apply it to", setting{})
+		}
+		return nil
+	}
+	switch {
 	case len(c.Roles) > 0 && c.Source.Kind != WebIdentity:
 		c.Roles[0].MFASerial, c.Roles[0].MFAProcess = serial.value, proc.value
 		why := "the source cannot get an MFA session: the MFA code goes to AssumeRole"

@@ -44,7 +44,9 @@ func summary(c *Chain) string {
 	if c.Source.OIDC != "" {
 		fmt.Fprintf(&b, "[oidc=%s]", c.Source.OIDC)
 	}
-	if c.MFA != nil {
+	if c.MFA != nil && c.MFA.Serial == "" {
+		fmt.Fprintf(&b, " session/%s", c.MFA.Duration)
+	} else if c.MFA != nil {
 		fmt.Fprintf(&b, " mfa=%s/%s", c.MFA.Serial, c.MFA.Duration)
 		if c.MFA.Process != "" {
 			fmt.Fprintf(&b, "/proc=%s", c.MFA.Process)
@@ -146,14 +148,14 @@ func TestResolve(t *testing.T) {
 			"src=env(iam-example-role) -> iam-example-role:arn:aws:iam::123456789012:role/iam-example-role"},
 		{"seed 002: [default] and [profile default]", "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n[profile default]\nregion = eu-west-1\n", "",
 			Request{Profile: "default"}, nil, "src=env(default) -> default:arn:aws:iam::123456789012:role/r region=eu-west-1"},
-		{"credentials-only profile", "", "[ci]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "ci"}, nil, "src=file(ci)"},
+		{"credentials-only profile", "", "[ci]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "ci"}, nil, "src=file(ci) session/12h0m0s"},
 		{"temporary keys in the file", "", "[t]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n", Request{Profile: "t"}, nil, "src=file(t)+token"},
 		{"temporary keys: MFA goes to AssumeRole", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = t\nmfa_serial = GAHT12345678\n",
 			"[t]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n", Request{Profile: "r"}, nil,
 			"src=file(t)+token -> r:arn:aws:iam::123456789012:role/r mfa=GAHT12345678"},
-		{"no keys anywhere: keyring", "[profile u]\nregion = us-east-1\n", "", Request{Profile: "u"}, nil, "src=keyring(u) region=us-east-1"},
+		{"no keys anywhere: keyring", "[profile u]\nregion = us-east-1\n", "", Request{Profile: "u"}, nil, "src=keyring(u) session/12h0m0s region=us-east-1"},
 		{"keys in the credentials file beat credential_process", "[profile p]\ncredential_process = /bin/p\naws_access_key_id = C\naws_secret_access_key = C\n",
-			"[p]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "p"}, nil, "src=file(p)"},
+			"[p]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "p"}, nil, "src=file(p) session/12h0m0s"},
 		{"credential_process beats keys in the config file", "[profile p]\ncredential_process = /bin/p --x\naws_access_key_id = C\naws_secret_access_key = C\n", "",
 			Request{Profile: "p"}, nil, "src=process(p)[/bin/p --x]"},
 		{"source_profile naming itself uses its own keys", "[profile s]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = s\n",
@@ -168,6 +170,20 @@ func TestResolve(t *testing.T) {
 			"src=keyring(jumpuser) -> account_a:arn:aws:iam::111111111111:role/role_name mfa=" + jumpMFA + " region=ap-northeast-1"},
 		{"--no-session without a role: keys as they are", seed003, "", Request{Profile: "jumpuser", NoSession: true}, nil,
 			"src=keyring(jumpuser) region=ap-northeast-1"},
+		{"long-term keys without a role get a session without MFA", "", "[u]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "u"}, nil,
+			"src=file(u) session/12h0m0s"},
+		{"the session without MFA takes mfa_session_duration", "[profile u]\nmfa_session_duration = 2h\n", "", Request{Profile: "u"}, nil,
+			"src=keyring(u) session/2h0m0s"},
+		{"the session without MFA takes --duration", "[profile u]\n", "", Request{Profile: "u", Duration: time.Hour}, nil,
+			"src=keyring(u) session/1h0m0s"},
+		{"--no-session: long-term keys as they are", "", "[u]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "u", NoSession: true}, nil,
+			"src=file(u)"},
+		{"a role without MFA is assumed straight from the keys", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = u\n[profile u]\n", "", Request{Profile: "r"}, nil,
+			"src=keyring(u) -> r:arn:aws:iam::123456789012:role/r"},
+		{"temporary keys in the file get no session", "", "[t]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\nmfa_session_duration = 2h\n", Request{Profile: "t"}, nil,
+			"src=file(t)+token"},
+		{"credential_process gets no session", "[profile p]\ncredential_process = /bin/p\n", "", Request{Profile: "p"}, nil,
+			"src=process(p)[/bin/p]"},
 		{"--mfa-serial flag", "[profile u]\n", "", Request{Profile: "u", MFASerial: "arn:aws:iam::123456789012:mfa/flag"}, nil,
 			"src=keyring(u) mfa=arn:aws:iam::123456789012:mfa/flag/12h0m0s"},
 		{"environment source: MFA code goes to AssumeRole", "[profile e]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n", "",
@@ -190,7 +206,7 @@ func TestResolve(t *testing.T) {
 		{"AWS_DEFAULT_PROFILE", seed002, "", Request{}, map[string]string{"AWS_DEFAULT_PROFILE": "iam-example-role"},
 			"src=env(iam-example-role) -> iam-example-role:arn:aws:iam::123456789012:role/iam-example-role"},
 		{"AWS_PROFILE beats AWS_DEFAULT_PROFILE; the request beats both", seed001, "", Request{Profile: "default"}, map[string]string{"AWS_PROFILE": "xxxx", "AWS_DEFAULT_PROFILE": "nope"},
-			"src=file(default)"},
+			"src=file(default) session/12h0m0s"},
 		{"empty AWS_PROFILE is unset: environment mode", "", "", Request{RoleARN: ciRole}, map[string]string{"AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "A"}, "src=env -> :" + ciRole},
 		{"environment mode: AWS_ROLE_ARN (arar)", "", "", Request{}, envKeys("AWS_ROLE_ARN", ciRole),
 			"src=env -> :arn:aws:iam::123456789012:role/ci"},
@@ -222,7 +238,7 @@ func TestResolve(t *testing.T) {
 		{"--duration without a role sets the MFA session", "[profile u]\nmfa_serial = GAHT12345678\n", "", Request{Profile: "u", Duration: 36 * time.Hour}, nil,
 			"src=keyring(u) mfa=GAHT12345678/36h0m0s"},
 		{"include_profile does not lend a template's keys", "[profile tmpl]\naws_access_key_id = A\naws_secret_access_key = S\nregion = r\n[profile x]\ninclude_profile = tmpl\n", "",
-			Request{Profile: "x"}, nil, "src=keyring(x) region=r"},
+			Request{Profile: "x"}, nil, "src=keyring(x) session/12h0m0s region=r"},
 		{"include_profile lends credential_process", "[profile tmpl]\ncredential_process = /bin/p\n[profile x]\ninclude_profile = tmpl\n", "",
 			Request{Profile: "x"}, nil, "src=process(x)[/bin/p]"},
 		{"source_profile to a credentials-only profile", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n", "[base]\naws_access_key_id = A\naws_secret_access_key = S\n",

@@ -68,11 +68,27 @@ func (r *run) sdkErr(ctx context.Context, action, subject, profile string, err e
 }
 
 func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MFASession) (Credentials, error) {
-	in := &sts.GetSessionTokenInput{SerialNumber: aws.String(m.Serial)}
+	in := &sts.GetSessionTokenInput{}
 	if m.Duration > 0 {
 		in.DurationSeconds = aws.Int32(int32(m.Duration / time.Second))
 	}
 	var out *sts.GetSessionTokenOutput
+	if m.Serial == "" {
+		// No MFA device: the session only keeps the long-term keys out of
+		// the child's hands, so no code is asked for.
+		err := r.call(ctx, "sts:GetSessionToken", "without MFA for "+m.Duration.String(), r.sessionProfile(), func(ctx context.Context) error {
+			var err error
+			out, err = r.clients(ctx).sts.GetSessionToken(ctx, in, func(o *sts.Options) { o.Credentials = staticCreds(src) })
+			return err
+		})
+		if err != nil {
+			return Credentials{}, r.sourceRefused(err)
+		}
+		c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+		r.log.Secret(c.SecretAccessKey, c.SessionToken)
+		return c, nil
+	}
+	in.SerialNumber = aws.String(m.Serial)
 	err := r.withMFA(ctx, "sts:GetSessionToken", m.Serial, m.Process, r.sessionProfile(), func(ctx context.Context, code string) error {
 		in.TokenCode = aws.String(code)
 		start := time.Now()
@@ -155,7 +171,7 @@ func durationText(d time.Duration) string {
 
 // hasMFA reports whether the chain uses an MFA device anywhere.
 func (r *run) hasMFA() bool {
-	if r.chain.MFA != nil {
+	if r.chain.MFA != nil && r.chain.MFA.Serial != "" {
 		return true
 	}
 	for _, h := range r.chain.Roles {

@@ -30,13 +30,18 @@ func hashFields(fields ...string) string {
 
 // mfaSessionKey is the cache key of GetSessionToken: who calls it (the
 // source's identity, never its secret), with which device, for how long,
-// against which endpoint.
+// against which endpoint. A session without MFA is a kind of its own: it
+// must never stand in for one with MFA (roles that require MFA refuse it).
 //
 // The region is deliberately not part of it: credentials from any STS
 // endpoint work in every region, and --region must not cost a new MFA code.
 // A custom endpoint is: an emulator's sessions mean nothing to AWS.
 func mfaSessionKey(sourceID string, m *config.MFASession, endpoint string) string {
-	return hashFields(keyVersion, "mfa-session", sourceID, m.Serial, strconv.FormatInt(int64(m.Duration/time.Second), 10), endpoint)
+	kind := "mfa-session"
+	if m.Serial == "" {
+		kind = "session-without-mfa"
+	}
+	return hashFields(keyVersion, kind, sourceID, m.Serial, strconv.FormatInt(int64(m.Duration/time.Second), 10), endpoint)
 }
 
 // roleKey is the cache key of one role hop: the key of the step before it

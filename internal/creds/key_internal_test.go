@@ -57,6 +57,7 @@ func TestCacheKeyChangesWithEveryInput(t *testing.T) {
 		{"source kind", 0, func(c *config.Chain) { c.Source.Kind = config.InstanceMetadata }},
 		{"mfa serial", 0, func(c *config.Chain) { c.MFA.Serial = "arn:aws:iam::111111111111:mfa/other" }},
 		{"mfa duration", 0, func(c *config.Chain) { c.MFA.Duration = time.Hour }},
+		{"session without mfa", 0, func(c *config.Chain) { c.MFA.Serial = "" }},
 		{"endpoint", 0, func(c *config.Chain) { c.STSEndpoint = "http://127.0.0.1:2" }},
 		{"role arn", 1, func(c *config.Chain) { c.Roles[0].RoleARN = "arn:aws:iam::222222222222:role/other" }},
 		{"session name", 1, func(c *config.Chain) { c.Roles[0].SessionName = "t" }},

@@ -738,3 +738,104 @@ func TestSharedKeysThroughResolve(t *testing.T) {
 		t.Fatalf("caller %s", got)
 	}
 }
+
+// bobFiles are bob's long-term keys in the credentials file and a profile
+// "bob" that assumes no role, as config.Resolve reads them.
+func (e *emu) bobFiles(t *testing.T) *config.Files {
+	t.Helper()
+	credsFile, err := config.Parse("/home/u/.aws/credentials", config.CredentialsFile,
+		[]byte("[bob]\naws_access_key_id = "+bobKey+"\naws_secret_access_key = "+bobSecret+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile, err := config.Parse("/home/u/.aws/config", config.ConfigFile, []byte("[profile bob]\nendpoint_url = "+e.url+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &config.Files{Config: cfgFile, Credentials: credsFile}
+}
+
+func TestLongTermKeysWithoutRoleGetASessionWithoutMFA(t *testing.T) {
+	// Long-term keys are never what a profile without a role hands out:
+	// GetSessionToken without MFA (no device, no prompt), cached like the
+	// MFA session.
+	e := startEmu(t)
+	ctx := context.Background()
+	files := e.bobFiles(t)
+	chain, err := config.Resolve(files, config.Request{Profile: "bob", Env: config.MapEnv(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := newCache()
+	deps := e.deps(nil, store, nil) // asking for a code fails the test
+	deps.Files = files
+	c, err := creds.Retrieve(ctx, chain, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessKeyID == bobKey || c.SecretAccessKey == bobSecret || c.SessionToken == "" || !c.Expires() {
+		t.Fatalf("got the long-term keys (or no session): %v", c)
+	}
+	within(t, c.Expiration, time.Now().Add(12*time.Hour), 10*time.Second)
+	if got := e.callerARN(t, c); got != "arn:aws:iam::111111111111:user/bob" {
+		t.Fatalf("caller %s", got)
+	}
+	if s := store.byKind(t, "session"); len(s) != 1 || s[0].Profile != "bob" || s[0].Detail != "without MFA" {
+		t.Fatalf("session entries %+v", s)
+	}
+	// A new process: from the cache, no call.
+	deps = e.deps(nil, store, nil)
+	deps.Files = files
+	c2, err := creds.Retrieve(ctx, chain, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2 != c {
+		t.Fatal("second run did not return the cached session")
+	}
+	if got := e.stats(); got["GetSessionToken"] != 1 {
+		t.Fatalf("stats %v, want one GetSessionToken", got)
+	}
+
+	// --no-session is the explicit way to the keys themselves.
+	chain, err = config.Resolve(files, config.Request{Profile: "bob", NoSession: true, Env: config.MapEnv(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3, err := creds.Retrieve(ctx, chain, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c3.AccessKeyID != bobKey || c3.Expires() {
+		t.Fatalf("--no-session: got %v, want bob's long-term keys", c3)
+	}
+}
+
+func TestSessionWithoutMFACannotStandInForMFA(t *testing.T) {
+	// The same keys, first without MFA (no role), then with a role that
+	// needs MFA: the session without MFA is a different cache entry, so the
+	// role gets its own MFA session and is assumed.
+	e := startEmu(t)
+	ctx := context.Background()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	store := newCache()
+	src := e.totpSource(aliceSerial)
+	plain := &config.Chain{Profile: "alice", Source: config.Source{Kind: config.KeyringKeys, Profile: "alice"},
+		MFA: &config.MFASession{Duration: 12 * time.Hour}, STSEndpoint: e.url}
+	if _, err := creds.Retrieve(ctx, plain, e.deps(kr, store, src)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(src.asked()); n != 0 {
+		t.Fatalf("a session without MFA asked for %d codes", n)
+	}
+	c, err := creds.Retrieve(ctx, e.aliceChain(config.RoleHop{Profile: "work", RoleARN: roleAdmin}), e.deps(kr, store, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.callerARN(t, c); !strings.HasPrefix(got, "arn:aws:sts::222222222222:assumed-role/admin/") {
+		t.Fatalf("caller %s", got)
+	}
+	if got := e.stats(); got["GetSessionToken"] != 2 || len(src.asked()) != 1 {
+		t.Fatalf("stats %v, %d codes asked; want two sessions and one code", got, len(src.asked()))
+	}
+}

@@ -125,7 +125,8 @@ func (r *run) callerOf(ctx context.Context, i int) (Credentials, string, error) 
 	return c, "", err
 }
 
-// mfaSession returns the MFA session's credentials and cache key.
+// mfaSession returns the session's credentials and cache key: the MFA
+// session, or for long-term keys that assume no role, a session without MFA.
 func (r *run) mfaSession(ctx context.Context) (Credentials, string, error) {
 	m := r.chain.MFA
 	key, err := r.stepKey(ctx, -1)
@@ -133,7 +134,11 @@ func (r *run) mfaSession(ctx context.Context) (Credentials, string, error) {
 		return Credentials{}, "", err
 	}
 	meta := cache.Entry{Profile: r.sessionProfile(), Kind: "session", Detail: m.Serial}
-	c, err := r.cached(ctx, key, "MFA session "+m.Serial, meta, func(ctx context.Context) (Credentials, error) {
+	what := "MFA session " + m.Serial
+	if m.Serial == "" {
+		meta.Detail, what = "without MFA", "session without MFA"
+	}
+	c, err := r.cached(ctx, key, what, meta, func(ctx context.Context) (Credentials, error) {
 		src, err := r.source(ctx)
 		if err != nil {
 			return Credentials{}, err

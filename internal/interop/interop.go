@@ -39,8 +39,11 @@ func Missing(t testing.TB, why string) {
 }
 
 // leakyPrefixes are variables of the machine running the tests that would
-// change what a client does: credentials, profiles, CA bundles, proxies.
-var leakyPrefixes = []string{"AWS_", "KAGI_", "BOTO_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"}
+// change what a client does: credentials, profiles, CA bundles, proxies,
+// and where the user's own stores are (the runtime directory kagi caches
+// in, the session bus of the Secret Service, pass's store, XDG homes).
+var leakyPrefixes = []string{"AWS_", "KAGI_", "BOTO_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy",
+	"XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "DBUS_SESSION_BUS_ADDRESS", "GNOME_KEYRING_CONTROL", "PASSWORD_STORE_DIR", "GNUPGHOME"}
 
 // CleanEnv returns an environment for a child process: the caller's
 // environment without anything AWS-, proxy- or CA-related, HOME set to a
@@ -64,8 +67,31 @@ func CleanEnv(t testing.TB, extra ...string) []string {
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"NO_PROXY=127.0.0.1,localhost",
+		// kagi's stores, unless extra names others: the file keyring in
+		// this HOME and a cache directory of the test's own. Without
+		// KAGI_CACHE_DIR kagi would fall back to the real /dev/shm/kagi-UID.
+		"KAGI_BACKEND=file",
+		"KAGI_FILE_DIR="+filepath.Join(home, "kagi-keyring"),
+		"KAGI_CACHE_DIR="+cacheDir(t),
 	)
+	// os/exec uses the last value of a name given twice: extra wins.
 	return append(env, extra...)
+}
+
+// cacheDir is a directory of the test's own for kagi's cache: on tmpfs
+// where there is one, as kagi wants it, removed when the test ends.
+func cacheDir(t testing.TB) string {
+	t.Helper()
+	base := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, "kagi-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 func leaky(name string) bool {

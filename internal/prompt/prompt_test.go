@@ -165,6 +165,9 @@ func TestMFAProcess(t *testing.T) {
 	code := func(t *testing.T, ctx context.Context, opts prompt.Options) (string, error) {
 		t.Helper()
 		opts.OpenTTY = noTTY
+		if opts.Env == nil {
+			opts.Env = envOf(nil) // never the machine's own KAGI_MFA_TOKEN or KAGI_PROMPT
+		}
 		src, err := prompt.Choose(opts)
 		if err != nil {
 			t.Fatal(err)
