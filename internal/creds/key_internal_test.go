@@ -29,7 +29,7 @@ func baseChain() *config.Chain {
 type stamps map[string]string
 
 func (s stamps) KeyID(p string) (string, bool) { id, ok := s[p]; return id, ok }
-func (s stamps) SetKeyID(p, id string) error  { s[p] = id; return nil }
+func (s stamps) SetKeyID(p, id string) error   { s[p] = id; return nil }
 
 // testStamps: alice and bob have keys of their own; alias stores alice's.
 func testStamps() stamps {
