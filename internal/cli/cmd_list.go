@@ -31,6 +31,9 @@ func (a *app) listCommand() *cobra.Command {
 		Long: `List every profile in the AWS config and credentials files and the chain
 kagi would use for it: the source of long-term credentials, the MFA session,
 and the roles assumed in turn. A profile that cannot be used shows why.
+SESSIONS are the cached sessions 'kagi exec PROFILE' would use now, with the
+time they have left; none are shown where finding them would mean reading a
+web identity token or running a helper.
 With PROFILE arguments, only those are listed, and one that does not exist or
 cannot be used is an error.
 

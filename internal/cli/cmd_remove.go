@@ -22,8 +22,9 @@ func (a *app) removeCommand() *cobra.Command {
 		Use:     "remove PROFILE",
 		Aliases: []string{"rm"},
 		Short:   "Delete a profile's stored keys and cached sessions",
-		Long: `Delete the long-term keys stored for PROFILE and every cached session of it.
-On a terminal kagi asks first; elsewhere pass --yes.`,
+		Long: `Delete the long-term keys stored for PROFILE and every cached session made
+from them: the MFA session and every role assumed with it, whichever profile
+it served. On a terminal kagi asks first; elsewhere pass --yes.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
