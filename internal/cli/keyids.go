@@ -49,7 +49,9 @@ func (a *app) keysChanged(ctx context.Context, profile, newID string, old ...str
 	}
 	store, err := a.cache()
 	if err != nil {
-		return 0, err
+		// A cache that cannot be opened serves no session either.
+		a.log().Printf("cache: %v", err)
+		return 0, nil
 	}
 	n := 0
 	seen := map[string]bool{}
