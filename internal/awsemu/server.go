@@ -421,8 +421,12 @@ func (s *Server) handle(ctx context.Context, c *call) (any, *apiError) {
 		// GetCallerIdentity needs no permission, so no deny reaches it.
 		// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 		if revoked && c.action != "GetCallerIdentity" {
-			return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s:%s with an explicit deny in an identity-based policy",
-				cred.principal.arn(), c.service, c.action))
+			on := ""
+			if role := c.params.Get("RoleArn"); role != "" {
+				on = " on resource: " + role
+			}
+			return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s:%s%s with an explicit deny in an identity-based policy",
+				cred.principal.arn(), c.service, c.action, on))
 		}
 	}
 	return spec.run(s, c, caller)

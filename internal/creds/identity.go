@@ -129,10 +129,13 @@ func (r *run) warnf(format string, args ...any) {
 // refusedSession reports whether STS refused the calling credentials
 // themselves rather than what they asked for: they have expired (or this
 // machine's clock is off), STS does not know them (InvalidClientTokenId),
-// or they were revoked. AWS revokes sessions with a policy that denies
-// everything to credentials issued before a time, which STS reports as an
-// explicit deny.
+// or they were revoked. AWS revokes sessions with an inline policy of the
+// role or user that denies everything to credentials issued before a time,
+// which STS reports as "with an explicit deny in an identity-based policy";
+// a deny in a trust policy or an SCP is said otherwise, and is not a
+// stale session's fault.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
 func refusedSession(err error) bool {
 	if expiredToken(err) {
 		return true
@@ -145,7 +148,7 @@ func refusedSession(err error) bool {
 	case "InvalidClientTokenId":
 		return true
 	case "AccessDenied":
-		return strings.Contains(msg, "explicit deny")
+		return strings.Contains(msg, "explicit deny in an identity-based policy")
 	}
 	return false
 }

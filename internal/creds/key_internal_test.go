@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/kagi-cli/kagi/internal/config"
 )
 
@@ -231,6 +233,27 @@ func TestUsernameOf(t *testing.T) {
 		got, ok := usernameOf(arn)
 		if got != want || ok != (want != "") {
 			t.Errorf("usernameOf(%q) = %q, %v; want %q", arn, got, ok, want)
+		}
+	}
+}
+
+func TestRefusedSession(t *testing.T) {
+	for _, tc := range []struct {
+		code, msg string
+		want      bool
+	}{
+		{"ExpiredToken", "The security token included in the request is expired", true},
+		{"InvalidClientTokenId", "The security token included in the request is invalid", true},
+		{"AccessDenied", "User: arn:aws:sts::1:assumed-role/a/s is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::2:role/b with an explicit deny in an identity-based policy", true},
+		// The role's trust or an SCP refuses: a new session would not help.
+		{"AccessDenied", "User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::2:role/b", false},
+		{"AccessDenied", "User: u is not authorized to perform: sts:AssumeRole on resource: r with an explicit deny in a resource-based policy", false},
+		{"AccessDenied", "User: u is not authorized to perform: sts:AssumeRole on resource: r with an explicit deny in a service control policy", false},
+		{"ValidationError", "1 validation error", false},
+	} {
+		err := &smithy.GenericAPIError{Code: tc.code, Message: tc.msg}
+		if got := refusedSession(err); got != tc.want {
+			t.Errorf("refusedSession(%s: %s) = %v", tc.code, tc.msg, got)
 		}
 	}
 }
