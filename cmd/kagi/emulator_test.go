@@ -35,9 +35,13 @@ type emuSlot struct{ srv *awsemu.Server }
 //	                              write a web identity token signed by ISSUER
 //	                              to FILE, valid for TTL (default 1h; negative:
 //	                              expired that long ago)
+//	awsemu revoke ARN deny|forget end the temporary credentials issued so far
+//	                              to a user (its MFA sessions) or a role: an
+//	                              explicit deny as AWS revokes sessions, or
+//	                              forgotten (InvalidClientTokenId)
 func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: awsemu start|totp|stats|faults|requests|token ...")
+		ts.Fatalf("usage: awsemu start|totp|stats|faults|requests|token|revoke ...")
 	}
 	slot, _ := ts.Value(emuKey{}).(*emuSlot)
 	if slot == nil {
@@ -113,6 +117,15 @@ func cmdAWSEmu(ts *testscript.TestScript, neg bool, args []string) {
 		token, err := slot.srv.MintToken(args[1], c)
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(token+"\n"), 0o600))
+	case "revoke":
+		if len(args) != 3 {
+			ts.Fatalf("usage: awsemu revoke ARN deny|forget")
+		}
+		n, err := slot.srv.Revoke(args[1], args[2])
+		ts.Check(err)
+		if n == 0 {
+			ts.Fatalf("awsemu revoke: %s has no temporary credentials", args[1])
+		}
 	default:
 		ts.Fatalf("awsemu: unknown subcommand %q", args[0])
 	}

@@ -21,6 +21,9 @@ import (
 //	GET  /_emu/faults                   the faults in force, JSON
 //	POST /_emu/faults                   replace them with the JSON body (Faults)
 //	GET  /_emu/github-oidc?audience=AUD  a GitHub Actions OIDC token (see GitHubActions)
+//	POST /_emu/revoke                   end the temporary credentials of a principal:
+//	                                    {"arn": USER-OR-ROLE-ARN, "how": "deny"|"forget"}
+//	                                    (see Server.Revoke); answers {"revoked": N}
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_emu/github-oidc" && r.Method == http.MethodGet:
@@ -57,6 +60,23 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.Faults())
+	case r.URL.Path == "/_emu/revoke" && r.Method == http.MethodPost:
+		var req struct {
+			ARN string `json:"arn"`
+			How string `json:"how"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			http.Error(w, "revoke: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		n, err := s.Revoke(req.ARN, req.How)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
 	default:
 		http.NotFound(w, r)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -188,4 +189,70 @@ func TestStart(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Revoke ends a principal's sessions the way AWS does (an explicit deny for
+// credentials issued before it) or makes STS forget them; neither touches
+// long-term keys or credentials issued afterwards. Deleting the access key
+// that made a session does not end it, as in AWS.
+func TestRevokeSessions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	session := e.mfaSession(t)
+	admin := e.assume(t, session, &sts.AssumeRoleInput{RoleArn: aws.String(roleAdmin), RoleSessionName: aws.String("s1")})
+	readonly := &sts.AssumeRoleInput{RoleArn: aws.String(roleReadonly), RoleSessionName: aws.String("s2")}
+
+	// A role's sessions, denied: every action but GetCallerIdentity fails.
+	if n, err := e.srv.Revoke(roleAdmin, awsemu.RevokeDeny); err != nil || n != 1 {
+		t.Fatalf("Revoke(role) = %d, %v", n, err)
+	}
+	_, err := e.sts(admin).AssumeRole(ctx, readonly)
+	wantAPIError(t, err, "AccessDenied", 403, "with an explicit deny in an identity-based policy")
+	if _, err := e.sts(admin).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Errorf("GetCallerIdentity needs no permission, yet: %v", err)
+	}
+	// A new session of the role works; so does the MFA session.
+	admin2 := e.assume(t, session, &sts.AssumeRoleInput{RoleArn: aws.String(roleAdmin), RoleSessionName: aws.String("s1")})
+	e.assume(t, admin2, readonly)
+
+	// A user's GetSessionToken sessions, forgotten: InvalidClientTokenId.
+	// Its long-term key still works.
+	status, body := post(t, e.url+"/_emu/revoke", `{"arn":"`+aliceARN+`","how":"forget"}`)
+	if status != 200 || !strings.Contains(body, `"revoked": 1`) {
+		t.Fatalf("/_emu/revoke: %d %s", status, body)
+	}
+	_, err = e.sts(session).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "")
+	if _, err := e.sts(alice()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Errorf("the long-term key: %v", err)
+	}
+	if status, body := post(t, e.url+"/_emu/revoke", `{"arn":"`+aliceARN+`","how":"later"}`); status != 400 {
+		t.Errorf("an unknown way: %d %s", status, body)
+	}
+
+	// DeleteAccessKey leaves the sessions made with the key valid.
+	session = e.mfaSession(t)
+	k, err := e.iam(alice()).CreateAccessKey(ctx, &iam.CreateAccessKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey}
+	if _, err := e.iam(fresh).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(aliceKey)}); err != nil {
+		t.Fatal(err)
+	}
+	e.assume(t, session, &sts.AssumeRoleInput{RoleArn: aws.String(roleAdmin), RoleSessionName: aws.String("s3")})
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

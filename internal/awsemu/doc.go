@@ -28,5 +28,6 @@
 // import it; only the AWS SDK is common to both. Faults (latency,
 // throttling, HTTP 500s, short credential lifetimes) can be set in the world
 // file or at run time, and counters, a request log and the current TOTP code
-// of each device are exposed for tests, in Go and under /_emu/.
+// of each device are exposed for tests, in Go and under /_emu/, as is a way
+// to revoke a principal's sessions (Server.Revoke).
 package awsemu

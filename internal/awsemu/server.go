@@ -150,6 +150,10 @@ type credential struct {
 	// fromSessionToken marks GetSessionToken credentials.
 	fromSessionToken bool
 	sourceIdentity   string
+	// revoked models AWS's "revoke active sessions": an inline policy that
+	// denies every action to credentials issued before a time (the
+	// condition aws:TokenIssueTime). See Server.Revoke.
+	revoked bool
 }
 
 func (c *credential) temporary() bool { return c.token != "" }
@@ -411,6 +415,19 @@ func (s *Server) handle(ctx context.Context, c *call) (any, *apiError) {
 		}
 		caller = cred
 		c.log.Caller = cred.principal.arn()
+		s.mu.Lock()
+		revoked := cred.revoked
+		s.mu.Unlock()
+		// GetCallerIdentity needs no permission, so no deny reaches it.
+		// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+		if revoked && c.action != "GetCallerIdentity" {
+			on := ""
+			if role := c.params.Get("RoleArn"); role != "" {
+				on = " on resource: " + role
+			}
+			return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s:%s%s with an explicit deny in an identity-based policy",
+				cred.principal.arn(), c.service, c.action, on))
+		}
 	}
 	return spec.run(s, c, caller)
 }
@@ -528,4 +545,52 @@ func newRequestID() string {
 func uniqueID(prefix, arn string) string {
 	sum := sha256Sum([]byte(arn))
 	return prefix + base32.StdEncoding.EncodeToString(sum[:])[:17]
+}
+
+// Ways Revoke can end the temporary credentials of a principal.
+const (
+	// RevokeDeny is how AWS revokes sessions ("Revoke active sessions" on a
+	// role, or the same policy attached to a user): every request signed
+	// with credentials issued before now is refused with AccessDenied and
+	// "explicit deny", except GetCallerIdentity, which needs no permission.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+	RevokeDeny = "deny"
+	// RevokeForget makes STS forget the credentials, so that requests
+	// signed with them are refused with InvalidClientTokenId, as for a
+	// token STS does not recognise.
+	RevokeForget = "forget"
+)
+
+// Revoke ends the temporary credentials issued so far to arn: an IAM
+// user's ARN for its GetSessionToken sessions, a role's ARN for every
+// session of the role. Long-term keys are not touched, nor credentials
+// issued later. It returns how many credentials it ended.
+//
+// Deleting an access key (IAM DeleteAccessKey) does not do this: in AWS
+// temporary credentials stay valid until they expire whatever becomes of
+// the key that made them.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access.html
+func (s *Server) Revoke(arn, how string) (int, error) {
+	if how != RevokeDeny && how != RevokeForget {
+		return 0, fmt.Errorf("revoke: unknown way %q (want %q or %q)", how, RevokeDeny, RevokeForget)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, c := range s.keys {
+		if !c.temporary() {
+			continue
+		}
+		p := c.principal
+		if p.roleARN != arn && (p.user == nil || p.user.ARN() != arn) {
+			continue
+		}
+		if how == RevokeForget {
+			delete(s.keys, id)
+		} else {
+			c.revoked = true
+		}
+		n++
+	}
+	return n, nil
 }

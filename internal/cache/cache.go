@@ -6,6 +6,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -25,6 +26,12 @@ type Entry struct {
 	Kind    string `json:"kind"`
 	// Detail is a public description: the MFA serial or the role ARN.
 	Detail string `json:"detail,omitempty"`
+	// Root names the source credentials the entry descends from (a hash of
+	// their public identity, such as the access key id of stored keys): the
+	// MFA session made with them and every role chained from it share it,
+	// so that all of them can be dropped at once when those keys are
+	// replaced or removed (DeleteRoot). Public, like the other fields above.
+	Root string `json:"root,omitempty"`
 }
 
 // Info is what List says about an entry, without its secrets.
@@ -33,6 +40,7 @@ type Info struct {
 	Profile    string
 	Kind       string
 	Detail     string
+	Root       string
 	Expiration time.Time
 }
 
@@ -59,4 +67,27 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context) ([]Info, error)
 	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// DeleteRoot deletes every entry of store whose Root is root and says how
+// many it deleted. An empty root matches nothing.
+func DeleteRoot(ctx context.Context, store Store, root string) (int, error) {
+	if root == "" {
+		return 0, nil
+	}
+	infos, err := store.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, in := range infos {
+		if in.Root != root {
+			continue
+		}
+		if err := store.Delete(ctx, in.Key); err != nil {
+			return n, fmt.Errorf("drop the sessions of replaced credentials: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -50,7 +50,7 @@ func checkEntry(key string, e Entry) error {
 }
 
 func (e Entry) info(key string) Info {
-	return Info{Key: key, Profile: e.Profile, Kind: e.Kind, Detail: e.Detail, Expiration: e.Expiration}
+	return Info{Key: key, Profile: e.Profile, Kind: e.Kind, Detail: e.Detail, Root: e.Root, Expiration: e.Expiration}
 }
 
 // expired reports whether e's credentials ended before now.

@@ -76,11 +76,44 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 		return err
 	}
 	a.log().Secret(keys.SecretAccessKey)
+	old := a.storedKeyID(ctx, opts.Profile)
 	if err := keyring.SetKeys(ctx, a.keyring(), opts.Profile, keys); err != nil {
 		return fmt.Errorf("store keys of profile %q: %w", opts.Profile, err)
 	}
-	fmt.Fprintf(a.io.Err, "kagi: stored keys %s for profile %q in the %s keyring\n", keys.AccessKeyID, opts.Profile, a.keyring().Backend())
-	return nil
+	dropped, err := a.keysChanged(ctx, opts.Profile, keys.AccessKeyID, old)
+	fmt.Fprintf(a.io.Err, "kagi: stored keys %s for profile %q in the %s keyring%s\n", keys.AccessKeyID, opts.Profile, a.keyring().Backend(), droppedText(dropped))
+	return droppedErr(opts.Profile, err)
+}
+
+// storedKeyID is the access key id of the keys stored for profile before
+// they are replaced, "" when there are none (or they cannot be read: the
+// id kagi remembers for them is dropped in any case).
+func (a *app) storedKeyID(ctx context.Context, profile string) string {
+	k, err := keyring.GetKeys(ctx, a.keyring(), profile)
+	if err != nil {
+		if !errors.Is(err, keyring.ErrNotFound) {
+			a.log().Printf("keyring: the keys being replaced: %v", err)
+		}
+		return ""
+	}
+	return k.AccessKeyID
+}
+
+func droppedText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; dropped %d cached session(s) of the keys it replaces", n)
+}
+
+// droppedErr reports that the sessions of replaced keys could not all be
+// dropped, after the keys themselves were stored.
+func droppedErr(profile string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: fmt.Errorf("the keys of profile %q are stored, but the cached sessions of the keys they replace could not all be dropped: %w", profile, err),
+		hint: "run 'kagi clear' to drop every cached session"}
 }
 
 func checkKeys(k keyring.AccessKeys) error {
@@ -123,6 +156,7 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 		return err
 	}
 	kr := a.keyring()
+	old := a.storedKeyID(ctx, profile)
 	if err := keyring.SetKeys(ctx, kr, profile, keys); err != nil {
 		return fmt.Errorf("store keys of profile %q: %w", profile, err)
 	}
@@ -130,9 +164,10 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	if err != nil || back != keys {
 		return fmt.Errorf("the %s keyring did not give the keys of profile %q back; the credentials file was left as it was", kr.Backend(), profile)
 	}
+	dropped, dropErr := a.keysChanged(ctx, profile, keys.AccessKeyID, old)
 	if _, err := credfile.RemoveKeys(path, profile); err != nil {
 		return fmt.Errorf("keys stored in the keyring, but removing them from %s failed: %w", path, err)
 	}
-	fmt.Fprintf(a.io.Err, "kagi: moved keys %s of profile %q from %s into the %s keyring\n", keys.AccessKeyID, profile, path, kr.Backend())
-	return nil
+	fmt.Fprintf(a.io.Err, "kagi: moved keys %s of profile %q from %s into the %s keyring%s\n", keys.AccessKeyID, profile, path, kr.Backend(), droppedText(dropped))
+	return droppedErr(profile, dropErr)
 }

@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
@@ -29,7 +31,10 @@ func (a *app) listCommand() *cobra.Command {
 		Long: `List every profile in the AWS config and credentials files and the chain
 kagi would use for it: the source of long-term credentials, the session
 (GetSessionToken: with the MFA device in the MFA column, or "session without
-MFA" for keys that assume no role), and the roles assumed in turn. A profile that cannot be used shows why.
+MFA" for keys that assume no role), and the roles assumed in turn. A profile
+that cannot be used shows why. SESSIONS are the cached sessions 'kagi exec
+PROFILE' would use now, with the time they have left; none are shown where
+finding them would mean reading a web identity token or running a helper.
 With PROFILE arguments, only those are listed, and one that does not exist or
 cannot be used is an error.
 
@@ -105,6 +110,7 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		}
 	}
 	entries := []listEntry{}
+	var chains []*config.Chain // per entry; nil when it could not be resolved
 	names := opts.Profiles
 	if len(names) == 0 {
 		names = files.ProfileNames()
@@ -117,14 +123,16 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		if err != nil {
 			log.Printf("profile %q: %v", name, err)
 			entries = append(entries, listEntry{Name: name, Roles: []listRole{}, Sessions: []listSession{}, Error: err.Error()})
+			chains = append(chains, nil)
 			continue
 		}
 		for _, r := range chain.Reasons {
 			log.Printf("%s", r)
 		}
 		entries = append(entries, newListEntry(name, chain))
+		chains = append(chains, chain)
 	}
-	a.addStoreColumns(ctx, entries)
+	a.addStoreColumns(ctx, entries, chains, files)
 	if err := ctx.Err(); err != nil {
 		// Interrupted, at the keyring's passphrase prompt say: a store
 		// failing leaves its column unknown, but Ctrl-C ends kagi.
@@ -234,7 +242,13 @@ func orDash(s string) string {
 // which have cached sessions. Either store failing leaves its column
 // unknown, with the reason in --debug: listing profiles must not depend on
 // a keyring being unlocked.
-func (a *app) addStoreColumns(ctx context.Context, entries []listEntry) {
+//
+// A profile's sessions are exactly the entries `kagi exec PROFILE` would
+// use, found by the cache keys exec computes (creds.StepKeys), never by the
+// profile's name: another HOME's profile of the same name, or a profile
+// whose keys were replaced, has other keys. Where the keys cannot be known
+// without reading a secret or running a helper, no session is shown.
+func (a *app) addStoreColumns(ctx context.Context, entries []listEntry, chains []*config.Chain, files *config.Files) {
 	log := a.log()
 	if names, err := keyring.ListKeyProfiles(ctx, a.keyring()); err != nil {
 		log.Printf("keyring: %v", err)
@@ -258,10 +272,24 @@ func (a *app) addStoreColumns(ctx context.Context, entries []listEntry) {
 		log.Printf("cache: %v", err)
 		return
 	}
+	byKey := make(map[string]cache.Info, len(infos))
+	for _, in := range infos {
+		byKey[in.Key] = in
+	}
 	now := a.io.Now()
+	deps := creds.Deps{Env: a.io.LookupEnv, Files: files, KeyIDs: a.keyIDs()}
 	for i := range entries {
-		for _, in := range infos {
-			if in.Profile != entries[i].Name {
+		if chains[i] == nil {
+			continue
+		}
+		keys, err := creds.StepKeys(ctx, chains[i], deps)
+		if err != nil {
+			log.Printf("profile %q: sessions not shown: %v", entries[i].Name, err)
+			continue
+		}
+		for _, key := range keys {
+			in, ok := byKey[key]
+			if !ok {
 				continue
 			}
 			entries[i].Sessions = append(entries[i].Sessions, listSession{

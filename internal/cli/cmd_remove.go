@@ -22,8 +22,9 @@ func (a *app) removeCommand() *cobra.Command {
 		Use:     "remove PROFILE",
 		Aliases: []string{"rm"},
 		Short:   "Delete a profile's stored keys and cached sessions",
-		Long: `Delete the long-term keys stored for PROFILE and every cached session of it.
-On a terminal kagi asks first; elsewhere pass --yes.`,
+		Long: `Delete the long-term keys stored for PROFILE and every cached session made
+from them: the MFA session and every role assumed with it, whichever profile
+it served. On a terminal kagi asks first; elsewhere pass --yes.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -59,10 +60,41 @@ func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
 	if err := keyring.RemoveKeys(ctx, kr, opts.Profile); err != nil {
 		return err
 	}
-	n, err := a.clearSessions(ctx, opts.Profile)
+	// Every session made from these keys, whichever profile it serves;
+	// and what an older kagi cached under the profile's name.
+	n, err := a.keysChanged(ctx, opts.Profile, "", keys.AccessKeyID)
 	if err != nil {
 		return err
 	}
+	m, err := a.clearLegacySessions(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	n += m
 	fmt.Fprintf(a.io.Err, "kagi: deleted keys of profile %q and %d cached session(s)\n", opts.Profile, n)
 	return nil
+}
+
+// clearLegacySessions deletes the entries of profile that name no root:
+// an older kagi cached sessions of stored keys under the profile's name.
+func (a *app) clearLegacySessions(ctx context.Context, profile string) (int, error) {
+	store, err := a.cache()
+	if err != nil {
+		return 0, err
+	}
+	infos, err := store.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, in := range infos {
+		if in.Root != "" || in.Profile != profile {
+			continue
+		}
+		if err := store.Delete(ctx, in.Key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

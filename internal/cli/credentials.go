@@ -142,6 +142,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 			})
 		}
 		deps.Keyring = a.keyring()
+		deps.KeyIDs = a.keyIDs()
 		deps.Cache, err = a.cache()
 		if err != nil {
 			return nil, err

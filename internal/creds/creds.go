@@ -13,6 +13,7 @@ package creds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,6 +68,10 @@ type Deps struct {
 	// call served from the cache never opens it. nil is an error only for a
 	// chain that needs it.
 	Keyring keyring.Keyring
+	// KeyIDs remembers the access key id of each profile's keys in
+	// Keyring, so that a warm run keys the cache by them without opening
+	// it. nil: every run that needs the id opens the keyring.
+	KeyIDs KeyIDs
 	// Files are the shared files, for SharedKeys sources.
 	Files *config.Files
 	// Cache holds temporary credentials between processes; nil means no
@@ -113,5 +118,12 @@ func Retrieve(ctx context.Context, chain *config.Chain, deps Deps) (Credentials,
 		return Credentials{}, fmt.Errorf("no chain to run")
 	}
 	r := newRun(chain, deps)
-	return r.final(ctx)
+	c, err := r.final(ctx)
+	if errors.Is(err, errKeysChanged) {
+		// Keyed by keys the keyring no longer holds: again under the new
+		// ones, which the run has read already.
+		r.srcIDOK = false
+		c, err = r.final(ctx)
+	}
+	return c, err
 }

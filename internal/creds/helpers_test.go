@@ -85,6 +85,9 @@ type emu struct {
 	srv   *awsemu.Server
 	url   string
 	world *awsemu.World
+	// keyIDs is the one HOME's memory of stored key ids, shared by every
+	// "process" (Retrieve) of a test.
+	keyIDs *memKeyIDs
 }
 
 func startEmu(t *testing.T, opts ...awsemu.Option) *emu {
@@ -98,7 +101,7 @@ func startEmu(t *testing.T, opts ...awsemu.Option) *emu {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stop(); cancel() })
-	return &emu{srv: srv, url: url, world: w}
+	return &emu{srv: srv, url: url, world: w, keyIDs: newKeyIDs()}
 }
 
 // stats returns the emulator's counters, without zero entries.
@@ -224,7 +227,7 @@ func (c *memCache) List(ctx context.Context) ([]cache.Info, error) {
 		c.mu.Lock()
 		_ = json.Unmarshal(c.entries[k], &e)
 		c.mu.Unlock()
-		out = append(out, cache.Info{Key: k, Profile: e.Profile, Kind: e.Kind, Detail: e.Detail, Expiration: e.Expiration})
+		out = append(out, cache.Info{Key: k, Profile: e.Profile, Kind: e.Kind, Detail: e.Detail, Root: e.Root, Expiration: e.Expiration})
 	}
 	return out, nil
 }
@@ -305,6 +308,7 @@ func (e *emu) wrongCode(t *testing.T, serial string) string {
 func (e *emu) deps(kr keyring.Keyring, store cache.Store, src prompt.Source) creds.Deps {
 	return creds.Deps{
 		Keyring:    kr,
+		KeyIDs:     e.keyIDs,
 		Cache:      store,
 		Env:        config.MapEnv(nil),
 		HTTPClient: &http.Client{Timeout: 20 * time.Second},
@@ -350,4 +354,30 @@ func within(t *testing.T, got, want time.Time, slack time.Duration) {
 	if d := got.Sub(want); d > slack || d < -slack {
 		t.Fatalf("expiration %s, want %s ± %s", got, want, slack)
 	}
+}
+
+// memKeyIDs is a creds.KeyIDs in memory.
+type memKeyIDs struct {
+	mu  sync.Mutex
+	ids map[string]string
+	err error // returned by SetKeyID when set
+}
+
+func newKeyIDs() *memKeyIDs { return &memKeyIDs{ids: map[string]string{}} }
+
+func (m *memKeyIDs) KeyID(profile string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.ids[profile]
+	return id, ok
+}
+
+func (m *memKeyIDs) SetKeyID(profile, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	m.ids[profile] = id
+	return nil
 }

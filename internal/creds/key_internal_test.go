@@ -2,8 +2,13 @@ package creds
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/kagi-cli/kagi/internal/config"
 )
@@ -22,9 +27,25 @@ func baseChain() *config.Chain {
 	}
 }
 
+// stamps is a KeyIDs in memory.
+type stamps map[string]string
+
+func (s stamps) KeyID(p string) (string, bool) { id, ok := s[p]; return id, ok }
+func (s stamps) SetKeyID(p, id string) error   { s[p] = id; return nil }
+
+// testStamps: alice and bob have keys of their own; alias stores alice's.
+func testStamps() stamps {
+	return stamps{"alice": "AKIAEXAMPLEALICE0001", "bob": "AKIAEXAMPLEBOB000001", "alias": "AKIAEXAMPLEALICE0001"}
+}
+
 func keysOf(t *testing.T, c *config.Chain) []string {
 	t.Helper()
-	r := newRun(c, Deps{})
+	return keysWith(t, c, testStamps())
+}
+
+func keysWith(t *testing.T, c *config.Chain, ids KeyIDs) []string {
+	t.Helper()
+	r := newRun(c, Deps{KeyIDs: ids})
 	var out []string
 	for i := -1; i < len(c.Roles); i++ {
 		k, err := r.stepKey(context.Background(), i)
@@ -92,6 +113,106 @@ func TestCacheKeyChangesWithEveryInput(t *testing.T) {
 	}
 }
 
+// Stored keys are keyed by their access key id, not by the profile's name:
+// new keys under the same name change every step's key, and the same keys
+// under another name share the entries.
+func TestKeyringCacheKeyIsTheKeysIdentity(t *testing.T) {
+	base := keysOf(t, baseChain())
+	rotated := testStamps()
+	rotated["alice"] = "AKIAEXAMPLEALICE0002"
+	for i, k := range keysWith(t, baseChain(), rotated) {
+		if k == base[i] {
+			t.Fatalf("step %d: new keys under the same profile kept the key", i)
+		}
+	}
+	c := baseChain()
+	c.Source.Profile = "alias"
+	for i, k := range keysOf(t, c) {
+		if k != base[i] {
+			t.Fatalf("step %d: the same keys under another profile name changed the key", i)
+		}
+	}
+}
+
+// StepKeys computes exactly Retrieve's keys, offline: for a source whose
+// identity needs a secret, a helper or the keyring, it gives up rather
+// than guess.
+func TestStepKeysOffline(t *testing.T) {
+	ctx := context.Background()
+	helperRan := t.TempDir() + "/run-helper"
+	c := baseChain()
+	got, err := StepKeys(ctx, c, Deps{KeyIDs: testStamps()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := keysOf(t, c); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("StepKeys = %v, want Retrieve's %v", got, want)
+	}
+	// No MFA session: the roles only.
+	c.MFA = nil
+	if got, err := StepKeys(ctx, c, Deps{KeyIDs: testStamps()}); err != nil || len(got) != 2 {
+		t.Fatalf("StepKeys without MFA = %v, %v", got, err)
+	}
+	// Nothing cached: no keys.
+	c.Roles = nil
+	if got, err := StepKeys(ctx, c, Deps{KeyIDs: testStamps()}); err != nil || len(got) != 0 {
+		t.Fatalf("StepKeys of a bare source = %v, %v", got, err)
+	}
+
+	unknown := []struct {
+		name string
+		src  config.Source
+		deps Deps
+	}{
+		// Not remembered: knowing the id would mean opening the keyring.
+		{"keyring without a remembered id", config.Source{Kind: config.KeyringKeys, Profile: "carol"}, Deps{KeyIDs: testStamps()}},
+		{"keyring without KeyIDs", config.Source{Kind: config.KeyringKeys, Profile: "alice"}, Deps{}},
+		// A token file holds a secret; a token process is a helper that
+		// must not be run (it would write a file named run-helper).
+		{"web identity file", config.Source{Kind: config.WebIdentity, Profile: "w", WebIdentityTokenFile: "/nonexistent/token"}, Deps{}},
+		{"web identity process", config.Source{Kind: config.WebIdentity, Profile: "w", WebIdentityTokenProcess: "touch " + helperRan}, Deps{}},
+		{"environment without keys", config.Source{Kind: config.Environment}, Deps{Env: config.MapEnv(nil)}},
+	}
+	for _, tc := range unknown {
+		t.Run(tc.name, func(t *testing.T) {
+			c := baseChain()
+			c.Source = tc.src
+			if got, err := StepKeys(ctx, c, tc.deps); !errors.Is(err, ErrIdentityUnknown) {
+				t.Fatalf("StepKeys = %v, %v; want ErrIdentityUnknown", got, err)
+			}
+		})
+	}
+	if _, err := os.Stat(helperRan); err == nil {
+		t.Fatal("StepKeys ran web_identity_token_process")
+	}
+	// The environment's key id is public: it is known without the secret.
+	c = baseChain()
+	c.Source = config.Source{Kind: config.Environment}
+	env := config.MapEnv(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001"})
+	got, err = StepKeys(ctx, c, Deps{Env: env})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("StepKeys of environment keys = %v, %v", got, err)
+	}
+	env = config.MapEnv(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-for-tests"})
+	if fmt.Sprint(got) != fmt.Sprint(keysEnv(t, c, env)) {
+		t.Fatalf("StepKeys of environment keys = %v, want Retrieve's %v", got, keysEnv(t, c, env))
+	}
+}
+
+func keysEnv(t *testing.T, c *config.Chain, env config.Env) []string {
+	t.Helper()
+	r := newRun(c, Deps{Env: env})
+	var out []string
+	for i := -1; i < len(c.Roles); i++ {
+		k, err := r.stepKey(context.Background(), i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
 func TestCacheKeyDoesNotDependOnRegion(t *testing.T) {
 	a, b := baseChain(), baseChain()
 	b.Region = "eu-west-1"
@@ -113,6 +234,27 @@ func TestUsernameOf(t *testing.T) {
 		got, ok := usernameOf(arn)
 		if got != want || ok != (want != "") {
 			t.Errorf("usernameOf(%q) = %q, %v; want %q", arn, got, ok, want)
+		}
+	}
+}
+
+func TestRefusedSession(t *testing.T) {
+	for _, tc := range []struct {
+		code, msg string
+		want      bool
+	}{
+		{"ExpiredToken", "The security token included in the request is expired", true},
+		{"InvalidClientTokenId", "The security token included in the request is invalid", true},
+		{"AccessDenied", "User: arn:aws:sts::1:assumed-role/a/s is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::2:role/b with an explicit deny in an identity-based policy", true},
+		// The role's trust or an SCP refuses: a new session would not help.
+		{"AccessDenied", "User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::2:role/b", false},
+		{"AccessDenied", "User: u is not authorized to perform: sts:AssumeRole on resource: r with an explicit deny in a resource-based policy", false},
+		{"AccessDenied", "User: u is not authorized to perform: sts:AssumeRole on resource: r with an explicit deny in a service control policy", false},
+		{"ValidationError", "1 validation error", false},
+	} {
+		err := &smithy.GenericAPIError{Code: tc.code, Message: tc.msg}
+		if got := refusedSession(err); got != tc.want {
+			t.Errorf("refusedSession(%s: %s) = %v", tc.code, tc.msg, got)
 		}
 	}
 }

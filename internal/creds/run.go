@@ -35,6 +35,14 @@ type run struct {
 	srcID    string
 	srcIDErr error
 	srcIDOK  bool
+	// offline: compute cache keys only (StepKeys), never reading a secret.
+	offline bool
+	// The key id Deps.KeyIDs remembers for keyring keys, read once.
+	stamp              string
+	stamped, stampRead bool
+	// fresh holds the cache keys of the steps fetched from STS in this run:
+	// a refusal of those is not about a stale cache entry.
+	fresh map[string]bool
 
 	// The web identity token, read (or fetched) once.
 	token    string
@@ -133,18 +141,18 @@ func (r *run) mfaSession(ctx context.Context) (Credentials, string, error) {
 	if err != nil {
 		return Credentials{}, "", err
 	}
-	meta := cache.Entry{Profile: r.sessionProfile(), Kind: "session", Detail: m.Serial}
+	meta := cache.Entry{Profile: r.sessionProfile(), Kind: "session", Detail: m.Serial, Root: r.srcID}
 	what := "MFA session " + m.Serial
 	if m.Serial == "" {
 		meta.Detail, what = "without MFA", "session without MFA"
 	}
-	c, err := r.cached(ctx, key, what, meta, func(ctx context.Context) (Credentials, error) {
+	c, err := r.cached(ctx, key, what, meta, r.markFresh(key, func(ctx context.Context) (Credentials, error) {
 		src, err := r.source(ctx)
 		if err != nil {
 			return Credentials{}, err
 		}
 		return r.getSessionToken(ctx, src, m)
-	})
+	}))
 	return c, key, err
 }
 
@@ -168,8 +176,8 @@ func (r *run) role(ctx context.Context, i int) (Credentials, error) {
 	if profile == "" {
 		profile = r.chain.Profile
 	}
-	meta := cache.Entry{Profile: profile, Kind: "role", Detail: h.RoleARN}
-	return r.cached(ctx, key, "role "+h.RoleARN, meta, func(ctx context.Context) (Credentials, error) {
+	meta := cache.Entry{Profile: profile, Kind: "role", Detail: h.RoleARN, Root: r.srcID}
+	return r.cached(ctx, key, "role "+h.RoleARN, meta, r.markFresh(key, func(ctx context.Context) (Credentials, error) {
 		if r.webIdentityHop(i) {
 			return r.assumeRoleWithWebIdentity(ctx, h)
 		}
@@ -178,20 +186,34 @@ func (r *run) role(ctx context.Context, i int) (Credentials, error) {
 			return Credentials{}, err
 		}
 		c, err := r.assumeRole(ctx, i, caller)
-		if err != nil && expiredToken(err) && callerKey != "" && r.deps.Cache != nil {
-			// The cached caller looked fresh but STS says it is not (revoked,
-			// or this machine's clock is off): drop it and make a new one, once.
-			r.log.Printf("cache: STS says the cached credentials that assume %s have expired; dropping them", h.RoleARN)
-			if derr := r.deps.Cache.Delete(ctx, callerKey); derr != nil {
-				r.log.Printf("cache: delete: %v", derr)
-			}
+		if err != nil && refusedSession(err) && callerKey != "" && !r.fresh[callerKey] && r.deps.Cache != nil {
+			// The cached caller (the MFA session or the role before) looked
+			// fresh but STS refuses it: revoked, unknown to STS, or expired
+			// by a clock that is off. Drop it and make a new one, once; the
+			// step before it does the same for its own caller.
+			r.log.Printf("cache: STS refused the cached credentials %s that assume %s; dropping them", caller.AccessKeyID, h.RoleARN)
+			r.dropRefused(ctx, callerKey, caller.AccessKeyID)
 			if caller, _, err = r.callerOf(ctx, i); err != nil {
 				return Credentials{}, err
 			}
 			c, err = r.assumeRole(ctx, i, caller)
 		}
 		return c, err
-	})
+	}))
+}
+
+// markFresh wraps fetch so that a success is recorded in r.fresh under key.
+func (r *run) markFresh(key string, fetch func(context.Context) (Credentials, error)) func(context.Context) (Credentials, error) {
+	return func(ctx context.Context) (Credentials, error) {
+		c, err := fetch(ctx)
+		if err == nil {
+			if r.fresh == nil {
+				r.fresh = map[string]bool{}
+			}
+			r.fresh[key] = true
+		}
+		return c, err
+	}
 }
 
 // cached returns the credentials under key when they are fresh, else

@@ -34,36 +34,65 @@ func (r *run) env(key string) string {
 // sourceID identifies the source for cache keys without reading a secret
 // and, for keyring keys, without opening the keyring: a warm run must not
 // pay a D-Bus round trip or a passphrase prompt. Keys are identified by
-// their access key id where it is at hand, the keyring's by profile.
+// their access key id: the keyring's by the id remembered in Deps.KeyIDs,
+// read from the keyring only when none is remembered.
 func (r *run) sourceID(ctx context.Context) (string, error) {
 	if r.srcIDOK {
 		return r.srcID, r.srcIDErr
 	}
 	r.srcIDOK = true
+	r.srcID, r.srcIDErr = r.identify(ctx)
+	return r.srcID, r.srcIDErr
+}
+
+// identify is sourceID's work. In an offline run (StepKeys) it reads no
+// secret, runs no helper and opens no keyring: what cannot be known so is
+// ErrIdentityUnknown.
+func (r *run) identify(ctx context.Context) (string, error) {
 	s := r.chain.Source
 	switch s.Kind {
 	case config.KeyringKeys:
-		r.srcID = hashFields("keyring", s.Profile)
+		if id, ok := r.stampedKeyID(); ok {
+			return KeyringRoot(id), nil
+		}
+		if r.offline {
+			return "", ErrIdentityUnknown
+		}
+		c, err := r.source(ctx)
+		if err != nil {
+			return "", err
+		}
+		return KeyringRoot(c.AccessKeyID), nil
 	case config.SharedKeys:
+		// The files are loaded already; only the key id is used.
 		k, err := r.sharedKeys()
-		r.srcID, r.srcIDErr = hashFields("file", k.AccessKeyID), err
+		return hashFields("file", k.AccessKeyID), err
 	case config.Environment:
+		if r.offline {
+			id := r.env("AWS_ACCESS_KEY_ID")
+			if id == "" {
+				return "", ErrIdentityUnknown
+			}
+			return hashFields("env", id), nil
+		}
 		c, err := r.envKeys()
-		r.srcID, r.srcIDErr = hashFields("env", c.AccessKeyID), err
+		return hashFields("env", c.AccessKeyID), err
 	case config.Process:
-		r.srcID = hashFields("process", s.Profile, s.CredentialProcess)
+		return hashFields("process", s.Profile, s.CredentialProcess), nil
 	case config.WebIdentity:
+		if r.offline {
+			// The token is a secret, or a helper's output.
+			return "", ErrIdentityUnknown
+		}
 		// The token is a secret: only its hash goes into the key. A new
 		// token (they are rotated hourly) makes a new entry.
 		tok, err := r.webIdentityToken(ctx)
 		sum := sha256.Sum256([]byte(tok))
-		r.srcID, r.srcIDErr = hashFields("web-identity", s.WebIdentityTokenFile, s.WebIdentityTokenProcess, s.OIDC, hex.EncodeToString(sum[:])), err
+		return hashFields("web-identity", s.WebIdentityTokenFile, s.WebIdentityTokenProcess, s.OIDC, hex.EncodeToString(sum[:])), err
 	case config.InstanceMetadata, config.ContainerMetadata:
-		r.srcID = hashFields(s.Kind.String(), s.Profile)
-	default:
-		r.srcIDErr = fmt.Errorf("profile %q: unknown kind of source %d", s.Profile, s.Kind)
+		return hashFields(s.Kind.String(), s.Profile), nil
 	}
-	return r.srcID, r.srcIDErr
+	return "", fmt.Errorf("profile %q: unknown kind of source %d", s.Profile, s.Kind)
 }
 
 // source returns the source's credentials, fetched once per Retrieve.
@@ -106,6 +135,11 @@ func (r *run) source(ctx context.Context) (Credentials, error) {
 	}
 	r.log.Printf("source: %s credentials %s", s.Kind, c.AccessKeyID)
 	r.src = &c
+	if s.Kind == config.KeyringKeys {
+		if err := r.noteKeyID(ctx, c.AccessKeyID); err != nil {
+			return Credentials{}, err
+		}
+	}
 	return c, nil
 }
 

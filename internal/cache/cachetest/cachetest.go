@@ -55,13 +55,14 @@ func entry(tag string) cache.Entry {
 		Profile:         "profile-" + tag,
 		Kind:            "role",
 		Detail:          "arn:aws:iam::123456789012:role/" + tag,
+		Root:            fmt.Sprintf("%064x", tag[0]),
 	}
 }
 
 func same(a, b cache.Entry) bool {
 	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey &&
 		a.SessionToken == b.SessionToken && a.Expiration.Equal(b.Expiration) &&
-		a.Profile == b.Profile && a.Kind == b.Kind && a.Detail == b.Detail
+		a.Profile == b.Profile && a.Kind == b.Kind && a.Detail == b.Detail && a.Root == b.Root
 }
 
 // noSecret fails t if err's text holds a secret.
@@ -173,10 +174,30 @@ func Conformance(t *testing.T, sub Subject) {
 			if !ok {
 				t.Fatalf("List has unknown key %q", in.Key)
 			}
-			if in.Profile != e.Profile || in.Kind != e.Kind || in.Detail != e.Detail || !in.Expiration.Equal(e.Expiration) {
+			if in.Profile != e.Profile || in.Kind != e.Kind || in.Detail != e.Detail || in.Root != e.Root || !in.Expiration.Equal(e.Expiration) {
 				t.Errorf("List info %+v does not describe %+v", in, e)
 			}
 			delete(want, in.Key)
+		}
+	})
+
+	t.Run("DeleteRoot", func(t *testing.T) {
+		s, _ := open(t)
+		a, b := entry("a"), entry("b")
+		for i, e := range []cache.Entry{a, a, b} {
+			if err := s.Put(ctx, key(i), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := cache.DeleteRoot(ctx, s, a.Root); err != nil || n != 2 {
+			t.Fatalf("DeleteRoot = %d, %v; want 2 deleted", n, err)
+		}
+		if n, err := cache.DeleteRoot(ctx, s, ""); err != nil || n != 0 {
+			t.Fatalf("DeleteRoot of no root = %d, %v", n, err)
+		}
+		infos, err := s.List(ctx)
+		if err != nil || len(infos) != 1 || infos[0].Key != key(2) {
+			t.Fatalf("after DeleteRoot: %+v, %v", infos, err)
 		}
 	})
 
