@@ -49,6 +49,11 @@ type Info struct {
 //   - Lock blocks until this process holds key's lock across all processes
 //     of the same user, or ctx is done. The lock is released by unlock or
 //     when the holding process dies (even by SIGKILL).
+//   - PutFailure keeps f as key's failure record, beside key's lock and
+//     visible to every process that shares the lock, replacing any earlier
+//     one atomically (0600). GetFailure returns the last one, or wraps
+//     ErrNotFound; a corrupt record is removed and reported as ErrNotFound.
+//     Records are apart from entries: Get, Put, Delete and List ignore them.
 //   - Secrets never reach persistent disk unencrypted, nor any file wider
 //     than 0600, nor an error message.
 type Store interface {
@@ -57,4 +62,18 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context) ([]Info, error)
 	Lock(ctx context.Context, key string) (unlock func(), err error)
+	PutFailure(ctx context.Context, key string, f Failure) error
+	GetFailure(ctx context.Context, key string) (Failure, error)
+}
+
+// Failure is why a refresh failed, kept beside the entry's lock for the
+// processes that were waiting on that lock: they fail with it at once
+// instead of each running the whole chain again (50 processes against an
+// unreachable STS would otherwise run mfa_process 50 times, one after
+// another). It holds an error's text, which is never secret by policy, and
+// no credentials.
+type Failure struct {
+	Message string    `json:"message"`
+	Hint    string    `json:"hint,omitempty"`
+	When    time.Time `json:"when"`
 }

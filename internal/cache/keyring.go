@@ -162,6 +162,7 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err := privateDir(s.locks.dir); err != nil {
 		return 0, err
 	}
+	s.locks.pruneFailures(now)
 	removed := 0
 	for _, in := range infos {
 		if in.Expiration.After(now) {
