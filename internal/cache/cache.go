@@ -53,6 +53,7 @@ type Info struct {
 //     visible to every process that shares the lock, replacing any earlier
 //     one atomically (0600). GetFailure returns the last one, or wraps
 //     ErrNotFound; a corrupt record is removed and reported as ErrNotFound.
+//     DeleteFailure removes it; deleting a missing one is not an error.
 //     Records are apart from entries: Get, Put, Delete and List ignore them.
 //   - Secrets never reach persistent disk unencrypted, nor any file wider
 //     than 0600, nor an error message.
@@ -64,6 +65,7 @@ type Store interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 	PutFailure(ctx context.Context, key string, f Failure) error
 	GetFailure(ctx context.Context, key string) (Failure, error)
+	DeleteFailure(ctx context.Context, key string) error
 }
 
 // Failure is why a refresh failed, kept beside the entry's lock for the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,17 @@ func (l fileLocks) getFailure(key string) (Failure, error) {
 	return f, nil
 }
 
+// deleteFailure removes key's record; a missing one is not an error.
+func (l fileLocks) deleteFailure(key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := os.Remove(l.failurePath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete failure record: %w", err)
+	}
+	return nil
+}
+
 // pruneFailures removes records older than staleFailure and temporary
 // files of record writers that died.
 func (l fileLocks) pruneFailures(now time.Time) {
@@ -124,6 +136,16 @@ func (s *DirStore) PutFailure(_ context.Context, key string, f Failure) error {
 // GetFailure reads key's failure record.
 func (s *DirStore) GetFailure(_ context.Context, key string) (Failure, error) {
 	return s.locks.getFailure(key)
+}
+
+// DeleteFailure removes key's failure record.
+func (s *DirStore) DeleteFailure(_ context.Context, key string) error {
+	return s.locks.deleteFailure(key)
+}
+
+// DeleteFailure removes key's failure record from the lock directory.
+func (s *KeyringStore) DeleteFailure(_ context.Context, key string) error {
+	return s.locks.deleteFailure(key)
 }
 
 // PutFailure keeps f as key's failure record in the lock directory (not in

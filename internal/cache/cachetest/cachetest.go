@@ -467,6 +467,15 @@ func Conformance(t *testing.T, sub Subject) {
 		if _, err := s.GetFailure(ctx, key(1)); err != nil {
 			t.Fatalf("Put and Delete of the entry took the failure record: %v", err)
 		}
+		if err := other.DeleteFailure(ctx, key(1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetFailure(ctx, key(1)); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("GetFailure after DeleteFailure: %v, want ErrNotFound", err)
+		}
+		if err := s.DeleteFailure(ctx, key(1)); err != nil {
+			t.Fatalf("DeleteFailure of a missing record: %v, want nil", err)
+		}
 		// Refusals.
 		for _, k := range []string{"", "../../etc/passwd", "abc", key(1) + "/x"} {
 			if err := s.PutFailure(ctx, k, want); err == nil {
@@ -474,6 +483,9 @@ func Conformance(t *testing.T, sub Subject) {
 			}
 			if _, err := s.GetFailure(ctx, k); err == nil || errors.Is(err, cache.ErrNotFound) {
 				t.Errorf("GetFailure(%q) = %v, want an invalid key error", k, err)
+			}
+			if err := s.DeleteFailure(ctx, k); err == nil {
+				t.Errorf("DeleteFailure(%q) succeeded", k)
 			}
 		}
 		for _, f := range []cache.Failure{{When: want.When}, {Message: "m"}} {
