@@ -161,7 +161,14 @@ func (s *KeyringStore) PutFailure(_ context.Context, key string, f Failure) erro
 	return s.locks.putFailure(key, f)
 }
 
-// GetFailure reads key's failure record from the lock directory.
+// GetFailure reads key's failure record from the lock directory, once it
+// is known to be private (a record there is believed without a lock).
 func (s *KeyringStore) GetFailure(_ context.Context, key string) (Failure, error) {
+	if err := checkKey(key); err != nil {
+		return Failure{}, err
+	}
+	if err := privateDir(s.locks.dir); err != nil {
+		return Failure{}, err
+	}
 	return s.locks.getFailure(key)
 }

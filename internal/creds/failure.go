@@ -48,15 +48,13 @@ type hinter interface{ Hint() string }
 // shareable reports whether err, met while holding a lock, says something
 // about the world that a waiter would meet too.
 func shareable(ctx context.Context, err error) bool {
-	var le *localError
-	switch {
-	case ctx.Err() != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		// Interrupted (Ctrl-C, a deadline): nothing was learnt.
-		return false
-	case errors.As(err, &le):
+	// Interrupted (Ctrl-C, the caller's deadline): nothing was learnt. A
+	// helper's own time bound is not this: it failed, and would again.
+	if ctx.Err() != nil {
 		return false
 	}
-	return true
+	var le *localError
+	return !errors.As(err, &le)
 }
 
 // failureOf is the record of err.
@@ -140,7 +138,7 @@ func (e *MFACodeDueError) Error() string {
 	return s + fmt.Sprintf("; the next code is due at %s, in %s", clockText(e.Due), e.Due.Sub(e.Now).Round(time.Second))
 }
 func (e *MFACodeDueError) Hint() string {
-	return "run again once the next code is due; a code from --mfa-token or KAGI_MFA_TOKEN must be a new one; at a terminal kagi asks and lets you retry"
+	return "run again once the next code is due, or run at a terminal, where kagi asks for the code and lets you retry"
 }
 
 func clockText(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }

@@ -3,6 +3,7 @@ package creds_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -114,9 +115,24 @@ func TestInterruptedHolderRecordsNothing(t *testing.T) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
 	store.mu.Lock()
-	defer store.mu.Unlock()
-	if len(store.fails) != 0 {
-		t.Fatalf("an interrupted run left %d failure records", len(store.fails))
+	n := len(store.fails)
+	store.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("an interrupted run left %d failure records", n)
+	}
+	// A helper that hit its own time bound did fail: that is shared.
+	src = &fakeSource{code: func(prompt.Request) (string, error) {
+		return "", fmt.Errorf("mfa_process of profile \"alice\" timed out after 2m0s: %w", context.DeadlineExceeded)
+	}}
+	_, err = creds.Retrieve(context.Background(), e.aliceChain(config.RoleHop{Profile: "work", RoleARN: roleAdmin}), e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), store, src))
+	if err == nil {
+		t.Fatal("a helper that timed out gave a code")
+	}
+	store.mu.Lock()
+	n = len(store.fails)
+	store.mu.Unlock()
+	if n == 0 {
+		t.Fatal("a helper's time-out was not recorded for the processes waiting")
 	}
 }
 
