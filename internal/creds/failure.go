@@ -79,6 +79,15 @@ func (r *run) recordFailure(ctx context.Context, store cache.Store, key, what st
 	}
 }
 
+// clearFailure removes an earlier attempt's record once the entry is
+// stored: nobody would take it over (it is older than any wait), but it
+// need not linger.
+func (r *run) clearFailure(ctx context.Context, store cache.Store, key string) {
+	if err := store.DeleteFailure(ctx, key); err != nil {
+		r.log.Printf("cache: cannot remove an old failure record: %v", err)
+	}
+}
+
 // sharedFailure returns the failure recorded at key by a holder of its lock
 // after since (when this process began waiting for that lock), or nil.
 func (r *run) sharedFailure(ctx context.Context, store cache.Store, key, what string, since time.Time) error {

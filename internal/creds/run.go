@@ -233,6 +233,7 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 		r.log.Printf("cache: cannot store %s: %v", what, err)
 	} else {
 		r.log.Printf("cache: stored %s until %s", what, c.Expiration.UTC().Format(time.RFC3339))
+		r.clearFailure(ctx, store, key)
 	}
 	return c, nil
 }
