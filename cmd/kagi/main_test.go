@@ -34,6 +34,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"awsemu": cmdAWSEmu,
 			"exits":  cmdExits,
+			"fanout": cmdFanout,
 		},
 	})
 }

@@ -167,7 +167,7 @@ func (s *Server) serveGitHubOIDC(w http.ResponseWriter, r *http.Request) {
 		owner, _, _ := strings.Cut(strings.TrimPrefix(g.Subject, "repo:"), "/")
 		aud = "https://github.com/" + owner
 	}
-	claims := TokenClaims{Subject: g.Subject, Audience: aud, IssuedAt: s.now(), Extra: g.Claims}
+	claims := TokenClaims{Subject: g.Subject, Audience: aud, IssuedAt: s.clock(), Extra: g.Claims}
 	jwt, err := s.MintToken(g.Issuer, claims)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -180,7 +180,7 @@ func (s *Server) serveGitHubOIDC(w http.ResponseWriter, r *http.Request) {
 // issuers (see World.MintToken); IssuedAt defaults to the server's clock.
 func (s *Server) MintToken(issuer string, c TokenClaims) (string, error) {
 	if c.IssuedAt.IsZero() {
-		c.IssuedAt = s.now()
+		c.IssuedAt = s.clock()
 	}
 	w := World{OIDC: s.oidc}
 	return w.MintToken(issuer, c)

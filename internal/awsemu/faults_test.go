@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -139,5 +140,46 @@ func TestConcurrentUseOfOneMFACode(t *testing.T) {
 	}
 	if got := e.srv.Stats()["GetSessionToken"]; got != 20 {
 		t.Errorf("GetSessionToken count %d, want 20", got)
+	}
+}
+
+// A clock offset moves everything that reads the emulator's time: the Date
+// header, the expirations it issues and the signature window, as STS's clock
+// is to a machine whose own clock is wrong. The SDK corrects its signing time
+// from the refusal's Date and gets through, as it does against AWS.
+func TestClockOffset(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, offset := range []time.Duration{-2 * time.Hour, 3 * time.Hour} {
+		if err := e.srv.SetFaults(awsemu.Faults{ClockOffsetSeconds: int64(offset / time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.srv.Faults().ClockOffsetSeconds; got != int64(offset/time.Second) {
+			t.Fatalf("Faults().ClockOffsetSeconds = %d", got)
+		}
+		// One request signed by the machine's clock: outside the window.
+		_, err := e.sts(bob()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		wantAPIError(t, err, "SignatureDoesNotMatch", 403, "Signature ")
+		out, err := e.stsRetrying(bob()).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleLong), RoleSessionName: aws.String("skewed")})
+		if err != nil {
+			t.Fatalf("offset %v: the SDK did not correct its clock: %v", offset, err)
+		}
+		emuNow := e.clock.Now().Add(offset)
+		date, ok := awsmiddleware.GetServerTime(out.ResultMetadata)
+		if !ok || date.Sub(emuNow).Abs() > 2*time.Second {
+			t.Errorf("offset %v: Date %v (%v), want %v", offset, date, ok, emuNow)
+		}
+		if want := emuNow.Add(time.Hour); out.Credentials.Expiration.Sub(want).Abs() > 2*time.Second {
+			t.Errorf("offset %v: expiration %v, want %v", offset, out.Credentials.Expiration, want)
+		}
+	}
+	if err := e.srv.SetFaults(awsemu.Faults{ClockOffsetSeconds: 200 * 365 * 24 * 3600}); err == nil {
+		t.Error("an offset of two centuries was taken")
+	}
+	if err := e.srv.SetFaults(awsemu.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sts(bob()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("offset cleared: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,9 @@ import (
 type Server struct {
 	now     func() time.Time
 	started time.Time
+	// offset is the clock_offset_seconds fault in nanoseconds, atomic so
+	// that clock needs no lock (it is called with mu held).
+	offset atomic.Int64
 
 	mu       sync.Mutex
 	faults   Faults
@@ -178,7 +182,8 @@ func New(w *World, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.started = s.now()
+	s.offset.Store(w.Faults.clockOffset())
+	s.started = s.clock()
 	for _, u := range w.Users {
 		us := &userState{User: u, created: map[string]time.Time{}}
 		us.AccessKeys = nil // the live set is keyIDs and s.keys
@@ -220,8 +225,15 @@ func (s *Server) SetFaults(f Faults) error {
 	f.Actions = append([]string(nil), f.Actions...)
 	s.mu.Lock()
 	s.faults = f
+	s.offset.Store(f.clockOffset())
 	s.mu.Unlock()
 	return nil
+}
+
+// clock is the server's time: its clock (see WithClock) moved by the
+// clock_offset_seconds fault. Everything that reads the time reads it here.
+func (s *Server) clock() time.Time {
+	return s.now().Add(time.Duration(s.offset.Load()))
 }
 
 // Faults returns the faults in force.
@@ -260,7 +272,7 @@ func (s *Server) TOTP(serial string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no MFA device %q", serial)
 	}
-	return hotp(u.totpKey, totpCounter(s.now())), nil
+	return hotp(u.totpKey, totpCounter(s.clock())), nil
 }
 
 // FreshTOTP returns a code of the MFA device serial that the server would
@@ -273,7 +285,7 @@ func (s *Server) FreshTOTP(serial string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no MFA device %q", serial)
 	}
-	c := totpCounter(s.now())
+	c := totpCounter(s.clock())
 	for _, step := range []int64{c, c + 1} {
 		if !s.used[serial][step] {
 			return hotp(u.totpKey, step), nil
@@ -307,7 +319,7 @@ type call struct {
 const maxBody = 1 << 20
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	c := &call{r: r, now: s.now()}
+	c := &call{r: r, now: s.clock()}
 	c.log.Time = c.now
 	result, aerr := s.handle(r.Context(), c)
 	requestID := newRequestID()
@@ -320,7 +332,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Amzn-Requestid", requestID)
 	// The Date header carries the emulator's clock, as AWS's carries its
 	// own: SDKs that correct clock skew read it.
-	h.Set("Date", s.now().UTC().Format(http.TimeFormat))
+	h.Set("Date", s.clock().UTC().Format(http.TimeFormat))
 	var body any
 	status := http.StatusOK
 	if aerr != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // World is what the emulator knows: IAM users with their keys and MFA
@@ -126,13 +127,25 @@ func (p OIDCProvider) ProviderARN(account string) string {
 // lifetime of every credential issued, so tests can see them expire within
 // seconds. Actions (an addition to the brief's world shape), when set, limits
 // latency, throttling and errors to the named actions.
+//
+// ClockOffsetSeconds (another addition) sets the emulator's clock that far
+// ahead (positive) or behind (negative) of the machine's, as STS's clock is
+// to a machine whose own clock is wrong: the Date header, the expirations
+// it issues, the signature time window and the TOTP steps all follow it.
+// Actions does not limit it: a server has one clock.
 type Faults struct {
 	LatencyMS                 int      `json:"latency_ms"`
 	ThrottleTPS               float64  `json:"throttle_tps"`
 	ErrorRate                 float64  `json:"error_rate"`
 	CredentialLifetimeSeconds int      `json:"credential_lifetime_seconds"`
+	ClockOffsetSeconds        int64    `json:"clock_offset_seconds,omitempty"`
 	Actions                   []string `json:"actions,omitempty"`
 }
+
+// maxClockOffset keeps an offset far inside time.Duration's range.
+const maxClockOffset = 100 * 365 * 24 * 3600
+
+func (f Faults) clockOffset() int64 { return f.ClockOffsetSeconds * int64(time.Second) }
 
 func (f Faults) validate() error {
 	switch {
@@ -144,6 +157,8 @@ func (f Faults) validate() error {
 		return fmt.Errorf("faults: error_rate %v is not between 0 and 1", f.ErrorRate)
 	case f.CredentialLifetimeSeconds < 0:
 		return fmt.Errorf("faults: credential_lifetime_seconds %d is negative", f.CredentialLifetimeSeconds)
+	case f.ClockOffsetSeconds > maxClockOffset || f.ClockOffsetSeconds < -maxClockOffset:
+		return fmt.Errorf("faults: clock_offset_seconds %d is more than a century", f.ClockOffsetSeconds)
 	}
 	for _, a := range f.Actions {
 		if _, ok := actions(a); !ok {

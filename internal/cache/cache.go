@@ -59,6 +59,12 @@ type Info struct {
 //     when the holding process dies (even by SIGKILL). Writers of key hold
 //     its lock, so a store may treat what a Put of key left behind as a
 //     dead writer's once the lock is taken.
+//   - PutFailure keeps f as key's failure record, beside key's lock and
+//     visible to every process that shares the lock, replacing any earlier
+//     one atomically (0600). GetFailure returns the last one, or wraps
+//     ErrNotFound; a corrupt record is removed and reported as ErrNotFound.
+//     DeleteFailure removes it; deleting a missing one is not an error.
+//     Records are apart from entries: Get, Put, Delete and List ignore them.
 //   - Secrets never reach persistent disk unencrypted, nor any file wider
 //     than 0600, nor an error message.
 type Store interface {
@@ -67,6 +73,21 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context) ([]Info, error)
 	Lock(ctx context.Context, key string) (unlock func(), err error)
+	PutFailure(ctx context.Context, key string, f Failure) error
+	GetFailure(ctx context.Context, key string) (Failure, error)
+	DeleteFailure(ctx context.Context, key string) error
+}
+
+// Failure is why a refresh failed, kept beside the entry's lock for the
+// processes that were waiting on that lock: they fail with it at once
+// instead of each running the whole chain again (50 processes against an
+// unreachable STS would otherwise run mfa_process 50 times, one after
+// another). It holds an error's text, which is never secret by policy, and
+// no credentials.
+type Failure struct {
+	Message string    `json:"message"`
+	Hint    string    `json:"hint,omitempty"`
+	When    time.Time `json:"when"`
 }
 
 // DeleteRoot deletes every entry of store whose Root is root and says how

@@ -256,6 +256,7 @@ func (s *DirStore) Prune(ctx context.Context, now time.Time) (int, error) {
 			keys[key] = struct{}{}
 		}
 	}
+	s.locks.pruneFailures(now)
 	removed := 0
 	for key := range keys {
 		if err := ctx.Err(); err != nil {

@@ -187,6 +187,7 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err := CheckLockDir(s.locks.dir); err != nil {
 		return 0, err
 	}
+	s.locks.pruneFailures(now)
 	live := map[string]bool{}
 	removed := 0
 	for _, in := range infos {

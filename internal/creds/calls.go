@@ -102,6 +102,9 @@ func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MF
 	}
 	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
 	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	if err := r.checkArrival(ctx, "sts:GetSessionToken", m.Serial, c, out.ResultMetadata); err != nil {
+		return Credentials{}, err
+	}
 	return c, nil
 }
 
@@ -159,6 +162,9 @@ func (r *run) assumeRole(ctx context.Context, i int, caller Credentials) (Creden
 	}
 	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
 	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	if err := r.checkArrival(ctx, "sts:AssumeRole", h.RoleARN, c, out.ResultMetadata); err != nil {
+		return Credentials{}, err
+	}
 	return c, nil
 }
 
@@ -291,5 +297,8 @@ func (r *run) assumeRoleWithWebIdentity(ctx context.Context, h config.RoleHop) (
 	}
 	c := fromSTS(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
 	r.log.Secret(c.SecretAccessKey, c.SessionToken)
+	if err := r.checkArrival(ctx, "sts:AssumeRoleWithWebIdentity", h.RoleARN, c, out.ResultMetadata); err != nil {
+		return Credentials{}, err
+	}
 	return c, nil
 }

@@ -173,10 +173,11 @@ type memCache struct {
 	locks   map[string]chan struct{}
 	gets    map[string]int
 	puts    int
+	fails   map[string][]byte // failure records, serialized
 }
 
 func newCache() *memCache {
-	return &memCache{entries: map[string][]byte{}, locks: map[string]chan struct{}{}, gets: map[string]int{}}
+	return &memCache{entries: map[string][]byte{}, locks: map[string]chan struct{}{}, gets: map[string]int{}, fails: map[string][]byte{}}
 }
 
 func (c *memCache) Get(_ context.Context, key string) (cache.Entry, error) {
@@ -247,6 +248,36 @@ func (c *memCache) Lock(ctx context.Context, key string) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+func (c *memCache) PutFailure(_ context.Context, key string, f cache.Failure) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fails[key] = data
+	return nil
+}
+
+func (c *memCache) DeleteFailure(_ context.Context, key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.fails, key)
+	return nil
+}
+
+func (c *memCache) GetFailure(_ context.Context, key string) (cache.Failure, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.fails[key]
+	if !ok {
+		return cache.Failure{}, cache.ErrNotFound
+	}
+	var f cache.Failure
+	err := json.Unmarshal(data, &f)
+	return f, err
 }
 
 // byKind returns the entries of kind ("session", "role").

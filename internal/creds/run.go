@@ -219,7 +219,8 @@ func (r *run) markFresh(key string, fetch func(context.Context) (Credentials, er
 // cached returns the credentials under key when they are fresh, else
 // fetches them holding key's lock. The second look inside the lock is what
 // makes concurrent processes share one refresh: whoever waited finds what
-// the holder stored.
+// the holder stored, or, when the holder failed, the error it recorded
+// (see sharedFailure).
 func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fetch func(context.Context) (Credentials, error)) (Credentials, error) {
 	store := r.deps.Cache
 	if store == nil {
@@ -228,6 +229,7 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 	if c, ok := r.lookup(ctx, store, key, what, false); ok {
 		return c, nil
 	}
+	waitFrom := r.now()
 	unlock, err := store.Lock(ctx, key)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -242,8 +244,14 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 	if c, ok := r.lookup(ctx, store, key, what, true); ok {
 		return c, nil
 	}
+	// Failure is shared like success: a holder that failed while this
+	// process waited left its error here.
+	if err := r.sharedFailure(ctx, store, key, what, waitFrom); err != nil {
+		return Credentials{}, err
+	}
 	c, err := fetch(ctx)
 	if err != nil {
+		r.recordFailure(ctx, store, key, what, err)
 		return Credentials{}, err
 	}
 	e := meta
@@ -252,6 +260,7 @@ func (r *run) cached(ctx context.Context, key, what string, meta cache.Entry, fe
 		r.warnf("cannot cache %s, so the next run fetches it again (and may ask for an MFA code): %v", what, err)
 	} else {
 		r.log.Printf("cache: stored %s until %s", what, c.Expiration.UTC().Format(time.RFC3339))
+		r.clearFailure(ctx, store, key)
 		r.tidy(ctx, store)
 	}
 	return c, nil
@@ -305,7 +314,18 @@ func (r *run) promptSource(ctx context.Context, process string) (prompt.Source, 
 func (r *run) withMFA(ctx context.Context, action, serial, process, profile string, call func(ctx context.Context, code string) error) error {
 	src, err := r.promptSource(ctx, process)
 	if err != nil {
-		return fmt.Errorf("%s needs an MFA code for %s: %w", action, serial, err)
+		// This process's means of asking, not the world's answer: a process
+		// waiting on the same lock may have a terminal.
+		return &localError{fmt.Errorf("%s needs an MFA code for %s: %w", action, serial, err)}
+	}
+	if err := r.recentClockError(ctx); err != nil {
+		return err
+	}
+	if !src.Interactive() {
+		// Its code was rejected in this TOTP step: it would give the same one.
+		if err := r.recentRejection(ctx, serial, profile); err != nil {
+			return err
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		code, err := src.Code(ctx, prompt.Request{Serial: serial, Profile: profile, Attempt: attempt})
@@ -324,7 +344,11 @@ func (r *run) withMFA(ctx context.Context, action, serial, process, profile stri
 		}
 		r.log.Printf("mfa: %s rejected the code for %s (attempt %d of %d)", action, serial, attempt, maxMFAAttempts)
 		if !src.Interactive() || attempt >= maxMFAAttempts {
-			return &MFARejectedError{Serial: serial, Profile: profile, Action: action, Attempts: attempt, Interactive: src.Interactive(), Err: err}
+			rejected := &MFARejectedError{Serial: serial, Profile: profile, Action: action, Attempts: attempt, Interactive: src.Interactive(), Err: err}
+			if !src.Interactive() {
+				r.recordRejection(ctx, serial, rejected)
+			}
+			return rejected
 		}
 	}
 }

@@ -59,6 +59,14 @@ func entry(tag string) cache.Entry {
 	}
 }
 
+func failure(msg string) cache.Failure {
+	return cache.Failure{Message: msg, Hint: "check the network", When: time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)}
+}
+
+func sameFailure(a, b cache.Failure) bool {
+	return a.Message == b.Message && a.Hint == b.Hint && a.When.Equal(b.When)
+}
+
 func same(a, b cache.Entry) bool {
 	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey &&
 		a.SessionToken == b.SessionToken && a.Expiration.Equal(b.Expiration) &&
@@ -437,9 +445,125 @@ func Conformance(t *testing.T, sub Subject) {
 		unlock()
 	})
 
+	t.Run("FailureRecords", func(t *testing.T) {
+		dir := t.TempDir()
+		s := sub.Open(t, dir)
+		if _, err := s.GetFailure(ctx, key(1)); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("GetFailure of a key with no record: %v, want ErrNotFound", err)
+		}
+		want := failure("sts:GetSessionToken at http://127.0.0.1:9 failed after 3 attempts: connection refused")
+		if err := s.PutFailure(ctx, key(1), want); err != nil {
+			t.Fatal(err)
+		}
+		// Another process sharing the locks sees it.
+		other := sub.Open(t, dir)
+		got, err := other.GetFailure(ctx, key(1))
+		if err != nil || !sameFailure(got, want) {
+			t.Fatalf("GetFailure from a store sharing the locks = %+v, %v; want %+v", got, err, want)
+		}
+		if _, err := s.GetFailure(ctx, key(2)); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("a record of one key shows for another: %v", err)
+		}
+		newer := failure("the MFA code for arn:aws:iam::123456789012:mfa/a was rejected")
+		newer.When = want.When.Add(time.Second)
+		if err := s.PutFailure(ctx, key(1), newer); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := other.GetFailure(ctx, key(1)); err != nil || !sameFailure(got, newer) {
+			t.Fatalf("GetFailure after a second PutFailure = %+v, %v; want the newer record", got, err)
+		}
+		// Records are apart from entries.
+		if _, err := s.Get(ctx, key(1)); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("Get of a key with only a failure record: %v, want ErrNotFound", err)
+		}
+		if infos, err := s.List(ctx); err != nil || len(infos) != 0 {
+			t.Fatalf("List with only a failure record = %+v, %v; want nothing", infos, err)
+		}
+		if err := s.Put(ctx, key(1), entry("a")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, key(1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetFailure(ctx, key(1)); err != nil {
+			t.Fatalf("Put and Delete of the entry took the failure record: %v", err)
+		}
+		if err := other.DeleteFailure(ctx, key(1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetFailure(ctx, key(1)); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("GetFailure after DeleteFailure: %v, want ErrNotFound", err)
+		}
+		if err := s.DeleteFailure(ctx, key(1)); err != nil {
+			t.Fatalf("DeleteFailure of a missing record: %v, want nil", err)
+		}
+		// Refusals.
+		for _, k := range []string{"", "../../etc/passwd", "abc", key(1) + "/x"} {
+			if err := s.PutFailure(ctx, k, want); err == nil {
+				t.Errorf("PutFailure(%q) succeeded", k)
+			}
+			if _, err := s.GetFailure(ctx, k); err == nil || errors.Is(err, cache.ErrNotFound) {
+				t.Errorf("GetFailure(%q) = %v, want an invalid key error", k, err)
+			}
+			if err := s.DeleteFailure(ctx, k); err == nil {
+				t.Errorf("DeleteFailure(%q) succeeded", k)
+			}
+		}
+		for _, f := range []cache.Failure{{When: want.When}, {Message: "m"}} {
+			if err := s.PutFailure(ctx, key(3), f); err == nil {
+				t.Errorf("PutFailure of an incomplete record %+v succeeded", f)
+			}
+		}
+		// A runaway message is cut, not refused.
+		long := failure(strings.Repeat("x", 1<<20))
+		if err := s.PutFailure(ctx, key(4), long); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetFailure(ctx, key(4)); err != nil || len(got.Message) >= len(long.Message) || !strings.HasPrefix(long.Message, got.Message) {
+			t.Fatalf("GetFailure of a long record: %d bytes, %v", len(got.Message), err)
+		}
+	})
+
+	t.Run("ConcurrentFailureRecordsNeverMix", func(t *testing.T) {
+		s, _ := open(t)
+		a, b := failure("a"), failure(strings.Repeat("b", 3000))
+		b.Hint = "hint b"
+		if err := s.PutFailure(ctx, key(1), a); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for w := range 2 {
+			wg.Go(func() {
+				for i := range 100 {
+					f := a
+					if (i+w)%2 == 1 {
+						f = b
+					}
+					if err := s.PutFailure(ctx, key(1), f); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			for range 200 {
+				got, err := s.GetFailure(ctx, key(1))
+				if err != nil || (!sameFailure(got, a) && !sameFailure(got, b)) {
+					t.Errorf("GetFailure during PutFailures = %+v, %v", got, err)
+					return
+				}
+			}
+		})
+		wg.Wait()
+	})
+
 	t.Run("FileModes", func(t *testing.T) {
 		s, dir := open(t)
 		if err := s.Put(ctx, key(1), entry("a")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutFailure(ctx, key(1), failure("refused")); err != nil {
 			t.Fatal(err)
 		}
 		unlock, err := s.Lock(ctx, key(1))
