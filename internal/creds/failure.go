@@ -53,6 +53,11 @@ func shareable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
+	// The stored keys changed under this run: it starts over under the new
+	// ones, and a waiter keyed by the old ones must look for itself.
+	if errors.Is(err, errKeysChanged) {
+		return false
+	}
 	var le *localError
 	return !errors.As(err, &le)
 }
