@@ -73,6 +73,12 @@ func TestCheckNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var we *fsguard.WritableError
+	shared, ok := sharedGroup()
+	if !ok {
+		t.Log("no group to give the file but this user's private one: group-writable cases not checked")
+	} else if err := os.Chown(cfg, -1, shared); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		fileMode, dirMode os.FileMode
 		path              string
@@ -85,6 +91,9 @@ func TestCheckNotWritable(t *testing.T) {
 		{0o600, 0o777, cfg, true},
 		{0o600, 0o777 | fs.ModeSticky, cfg, false},
 	} {
+		if !ok && tc.fileMode&0o020 != 0 && tc.fileMode&0o002 == 0 && tc.dirMode&0o022 == 0 {
+			continue
+		}
 		os.Chmod(cfg, tc.fileMode)
 		os.Chmod(dir, tc.dirMode)
 		err := fsguard.CheckNotWritable(tc.path, "config file")
@@ -96,4 +105,34 @@ func TestCheckNotWritable(t *testing.T) {
 		}
 	}
 	os.Chmod(dir, 0o700)
+}
+
+// sharedGroup is a group this user can give a file that is not their
+// private group (nogroup when root), so that group-writable means writable
+// by others.
+func sharedGroup() (int, bool) {
+	gids, _ := os.Getgroups()
+	if os.Getuid() == 0 {
+		gids = append([]int{65534}, gids...)
+	}
+	for _, g := range gids {
+		if !fsguard.PrivateGroup(g) {
+			return g, true
+		}
+	}
+	return 0, false
+}
+
+func TestPrivateGroupAcceptsGroupWritable(t *testing.T) {
+	if !fsguard.PrivateGroup(os.Getgid()) {
+		t.Skip("this user's primary group is not a private group")
+	}
+	f := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(f, []byte("x"), 0o664); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(f, 0o664)
+	if err := fsguard.CheckNotWritable(f, "config file"); err != nil {
+		t.Errorf("a group-writable file of this user's private group: %v", err)
+	}
 }

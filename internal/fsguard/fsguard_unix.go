@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -75,10 +77,76 @@ func writableBy(fi fs.FileInfo, uid int, dir bool) string {
 	switch {
 	case perm&0o002 != 0:
 		return "is writable by every user"
-	case perm&0o020 != 0:
+	case perm&0o020 != 0 && !(ok && privateGroup("/etc/passwd", "/etc/group", int(st.Gid), uid)):
 		return "is writable by its group"
 	}
 	return ""
+}
+
+// PrivateGroup reports whether gid is this user's private group (see
+// privateGroup): a file of that group that is group-writable is accepted.
+func PrivateGroup(gid int) bool {
+	return privateGroup("/etc/passwd", "/etc/group", gid, os.Getuid())
+}
+
+// privateGroup reports whether gid is uid's user private group: named as
+// the user, the user's primary group, and no one else's, neither as a
+// member nor as a primary group. Debian and Ubuntu give every user such a
+// group and a umask of 002, so files made by hand are group-writable, yet
+// no other user can write them; Debian's OpenSSH accepts them for the same
+// reason. Only a file that is group-writable pays for reading the two
+// files, and anything unreadable or unclear counts as not private.
+func privateGroup(passwdPath, groupPath string, gid, uid int) bool {
+	passwd, err := Read(passwdPath, MaxConfig)
+	if err != nil {
+		return false
+	}
+	group, err := Read(groupPath, MaxConfig)
+	if err != nil {
+		return false
+	}
+	name := ""
+	for _, line := range strings.Split(string(passwd), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 4 {
+			continue
+		}
+		u, errU := strconv.Atoi(f[2])
+		g, errG := strconv.Atoi(f[3])
+		if errU != nil || errG != nil {
+			continue
+		}
+		switch {
+		case u == uid && g == gid:
+			name = f[0]
+		case u == uid:
+			return false // uid's primary group is another one
+		case g == gid:
+			return false // another user's primary group too
+		}
+	}
+	if name == "" {
+		return false
+	}
+	for _, line := range strings.Split(string(group), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 4 {
+			continue
+		}
+		if g, err := strconv.Atoi(f[2]); err != nil || g != gid {
+			continue
+		}
+		if f[0] != name {
+			return false
+		}
+		for _, m := range strings.Split(strings.TrimSpace(f[3]), ",") {
+			if m != "" && m != name {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func fix(path string, fi fs.FileInfo, uid int) string {
