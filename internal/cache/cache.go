@@ -96,17 +96,27 @@ func DeleteRoot(ctx context.Context, store Store, root string) (int, error) {
 	if root == "" {
 		return 0, nil
 	}
+	n, err := DeleteWhere(ctx, store, func(in Info) bool { return in.Root == root })
+	if err != nil {
+		return n, fmt.Errorf("drop the sessions of replaced credentials: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteWhere deletes every entry of store that match accepts and says how
+// many it deleted.
+func DeleteWhere(ctx context.Context, store Store, match func(Info) bool) (int, error) {
 	infos, err := store.List(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, in := range infos {
-		if in.Root != root {
+		if !match(in) {
 			continue
 		}
 		if err := store.Delete(ctx, in.Key); err != nil {
-			return n, fmt.Errorf("drop the sessions of replaced credentials: %w", err)
+			return n, err
 		}
 		n++
 	}

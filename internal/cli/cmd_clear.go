@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/internal/cache"
 )
 
 type clearOptions struct {
@@ -51,19 +53,5 @@ func (a *app) clearSessions(ctx context.Context, profile string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	infos, err := store.List(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, in := range infos {
-		if profile != "" && in.Profile != profile {
-			continue
-		}
-		if err := store.Delete(ctx, in.Key); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return cache.DeleteWhere(ctx, store, func(in cache.Info) bool { return profile == "" || in.Profile == profile })
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
@@ -82,19 +83,5 @@ func (a *app) clearLegacySessions(ctx context.Context, profile string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	infos, err := store.List(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, in := range infos {
-		if in.Root != "" || in.Profile != profile {
-			continue
-		}
-		if err := store.Delete(ctx, in.Key); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return cache.DeleteWhere(ctx, store, func(in cache.Info) bool { return in.Root == "" && in.Profile == profile })
 }
