@@ -129,16 +129,17 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	// runs in a bare CI container and never waits for input. Its chain has
 	// no MFA device, so a nil Prompt is never reached.
 	if chain.Profile != "" {
-		deps.Prompt = func(ctx context.Context, mfaProcess string) (prompt.Source, error) {
+		deps.Prompt = func(ctx context.Context, mfaProcess, processProfile string) (prompt.Source, error) {
 			if f.noPrompt {
 				return nil, &needsCodeError{}
 			}
 			return prompt.Choose(prompt.Options{
-				Token:   f.MFAToken,
-				Env:     a.io.LookupEnv,
-				Process: mfaProcess,
-				Environ: a.environ,
-				Stderr:  a.io.Err,
+				Token:          f.MFAToken,
+				Env:            a.io.LookupEnv,
+				Process:        mfaProcess,
+				ProcessProfile: processProfile,
+				Environ:        a.environ,
+				Stderr:         a.io.Err,
 			})
 		}
 		deps.Keyring = a.keyring()

@@ -133,7 +133,9 @@ type MFASession struct {
 	Serial   string        // "": GetSessionToken without MFA
 	Duration time.Duration // mfa_session_duration, default 12h
 	Process  string        // mfa_process: a command whose stdout is the code
-	Profile  string        // where mfa_serial was found ("" for --mfa-serial)
+	// ProcessProfile is where mfa_process was found, for its errors.
+	ProcessProfile string
+	Profile        string // where mfa_serial was found ("" for --mfa-serial)
 }
 
 // RoleHop is one AssumeRole (or AssumeRoleWithWebIdentity for Roles[0] of a
@@ -145,13 +147,15 @@ type RoleHop struct {
 	Duration              time.Duration // 0 = STS default (1h)
 	// MFASerial is set when the MFA code must be passed to this AssumeRole
 	// itself (--no-session, or a source that cannot get an MFA session).
-	MFASerial      string
-	MFAProcess     string
-	Tags           map[string]string
-	TransitiveTags []string
-	Chained        bool // the caller is itself a role: STS caps the session at 1h
-	File           string
-	Line           int
+	MFASerial  string
+	MFAProcess string
+	// MFAProcessProfile is where mfa_process was found, for its errors.
+	MFAProcessProfile string
+	Tags              map[string]string
+	TransitiveTags    []string
+	Chained           bool // the caller is itself a role: STS caps the session at 1h
+	File              string
+	Line              int
 }
 
 // Reason records why a step of the chain was chosen, for --debug.
@@ -867,7 +871,7 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 			r.note("mfa", c.Profile, fmt.Sprintf("mfa_serial inherited from profile %q", serialProfile), serial)
 		}
 	}
-	proc, _ := find("mfa_process")
+	proc, procProfile := find("mfa_process")
 	// A source of long-term user keys is never the last step: with MFA,
 	// the session carries it; without, a profile that assumes no role still
 	// gets a session, so the keys themselves never reach a child or stdout
@@ -875,7 +879,7 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 	if c.Source.LongTerm() && !r.req.NoSession && (serial.set() || len(c.Roles) == 0) {
 		m := &MFASession{Serial: serial.value, Duration: defaultMFADuration, Profile: serialProfile}
 		if serial.set() {
-			m.Process = proc.value
+			m.Process, m.ProcessProfile = proc.value, procProfile
 		}
 		if at, p := find("mfa_session_duration"); at.set() {
 			d, prob := parseFlexDuration(at.value)
@@ -909,7 +913,7 @@ func (r *resolver) mfa(c *Chain, order []string) error {
 	}
 	switch {
 	case len(c.Roles) > 0 && c.Source.Kind != WebIdentity:
-		c.Roles[0].MFASerial, c.Roles[0].MFAProcess = serial.value, proc.value
+		c.Roles[0].MFASerial, c.Roles[0].MFAProcess, c.Roles[0].MFAProcessProfile = serial.value, proc.value, procProfile
 		why := "the source cannot get an MFA session: the MFA code goes to AssumeRole"
 		if r.req.NoSession {
 			why = "--no-session: the MFA code goes to AssumeRole"

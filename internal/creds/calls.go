@@ -89,7 +89,7 @@ func (r *run) getSessionToken(ctx context.Context, src Credentials, m *config.MF
 		return c, nil
 	}
 	in.SerialNumber = aws.String(m.Serial)
-	err := r.withMFA(ctx, "sts:GetSessionToken", m.Serial, m.Process, r.sessionProfile(), func(ctx context.Context, code string) error {
+	err := r.withMFA(ctx, "sts:GetSessionToken", m.Serial, m.Process, m.ProcessProfile, r.sessionProfile(), func(ctx context.Context, code string) error {
 		in.TokenCode = aws.String(code)
 		start := time.Now()
 		var err error
@@ -139,7 +139,7 @@ func (r *run) assumeRole(ctx context.Context, i int, caller Credentials) (Creden
 	var out *sts.AssumeRoleOutput
 	if h.MFASerial != "" {
 		in.SerialNumber = aws.String(h.MFASerial)
-		err = r.withMFA(ctx, "sts:AssumeRole", h.MFASerial, h.MFAProcess, h.Profile, func(ctx context.Context, code string) error {
+		err = r.withMFA(ctx, "sts:AssumeRole", h.MFASerial, h.MFAProcess, h.MFAProcessProfile, h.Profile, func(ctx context.Context, code string) error {
 			in.TokenCode = aws.String(code)
 			var err error
 			out, err = do(ctx)

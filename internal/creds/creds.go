@@ -80,7 +80,7 @@ type Deps struct {
 	// Prompt chooses where MFA codes come from, given the chain's
 	// mfa_process. It is called only when a code is needed, at most once
 	// per Retrieve. nil: a chain that needs a code fails.
-	Prompt func(ctx context.Context, mfaProcess string) (prompt.Source, error)
+	Prompt func(ctx context.Context, mfaProcess, processProfile string) (prompt.Source, error)
 	// Env is the environment (Environment sources, container and instance
 	// metadata settings, credential_process's ~).
 	Env config.Env

@@ -53,7 +53,7 @@ func TestWaitersShareTheHoldersFailure(t *testing.T) {
 	deps := func() creds.Deps {
 		return creds.Deps{Keyring: newKeyring(t, "alice", aliceKey, aliceSecret), Cache: store, Env: config.MapEnv(nil),
 			HTTPClient: &http.Client{Timeout: 10 * time.Second},
-			Prompt:     func(context.Context, string) (prompt.Source, error) { return src, nil }}
+			Prompt:     func(context.Context, string, string) (prompt.Source, error) { return src, nil }}
 	}
 	const n = 20
 	errs := make([]error, n)

@@ -343,7 +343,7 @@ func (e *emu) deps(kr keyring.Keyring, store cache.Store, src prompt.Source) cre
 		Cache:      store,
 		Env:        config.MapEnv(nil),
 		HTTPClient: &http.Client{Timeout: 20 * time.Second},
-		Prompt: func(context.Context, string) (prompt.Source, error) {
+		Prompt: func(context.Context, string, string) (prompt.Source, error) {
 			if src == nil {
 				return nil, errors.New("no prompt in this test")
 			}

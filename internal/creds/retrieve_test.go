@@ -290,7 +290,7 @@ func TestNoWayToAskForMFA(t *testing.T) {
 	e := startEmu(t)
 	noTTY := errors.New("no terminal to ask for the code; pass --mfa-token")
 	deps := e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), newCache(), nil)
-	deps.Prompt = func(context.Context, string) (prompt.Source, error) { return nil, noTTY }
+	deps.Prompt = func(context.Context, string, string) (prompt.Source, error) { return nil, noTTY }
 	_, err := creds.Retrieve(context.Background(), e.aliceChain(), deps)
 	if !errors.Is(err, noTTY) {
 		t.Fatalf("got %v, want the prompt's error", err)

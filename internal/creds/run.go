@@ -297,13 +297,13 @@ func (r *run) lookup(ctx context.Context, store cache.Store, key, what string, l
 }
 
 // promptSource chooses where codes come from, once per Retrieve.
-func (r *run) promptSource(ctx context.Context, process string) (prompt.Source, error) {
+func (r *run) promptSource(ctx context.Context, process, processProfile string) (prompt.Source, error) {
 	if !r.mfaOK {
 		r.mfaOK = true
 		if r.deps.Prompt == nil {
 			r.mfaErr = errors.New("no way to ask for an MFA code")
 		} else {
-			r.mfa, r.mfaErr = r.deps.Prompt(ctx, process)
+			r.mfa, r.mfaErr = r.deps.Prompt(ctx, process, processProfile)
 		}
 	}
 	return r.mfa, r.mfaErr
@@ -311,8 +311,8 @@ func (r *run) promptSource(ctx context.Context, process string) (prompt.Source, 
 
 // withMFA calls call with MFA codes until STS takes one: up to
 // maxMFAAttempts times when a person is asked, once otherwise.
-func (r *run) withMFA(ctx context.Context, action, serial, process, profile string, call func(ctx context.Context, code string) error) error {
-	src, err := r.promptSource(ctx, process)
+func (r *run) withMFA(ctx context.Context, action, serial, process, processProfile, profile string, call func(ctx context.Context, code string) error) error {
+	src, err := r.promptSource(ctx, process, processProfile)
 	if err != nil {
 		// This process's means of asking, not the world's answer: a process
 		// waiting on the same lock may have a terminal.

@@ -15,9 +15,10 @@ import (
 // Options are what Choose needs to pick a source. A nil hook means the
 // real thing.
 type Options struct {
-	Token   string                      // --mfa-token
-	Env     func(string) (string, bool) // nil = os.LookupEnv
-	Process string                      // the profile's mfa_process
+	Token          string                      // --mfa-token
+	Env            func(string) (string, bool) // nil = os.LookupEnv
+	Process        string                      // the profile's mfa_process
+	ProcessProfile string                      // the profile mfa_process was found in, for its errors
 	// Environ is the environment mfa_process and the prompt helpers start
 	// from (nil = os.Environ); kagi's own secrets are removed from it and
 	// KAGI_HELPER_TIMEOUT in it bounds them (extcmd).
@@ -114,7 +115,7 @@ func Choose(opts Options) (Source, error) {
 		r.Environ = os.Environ
 	}
 	if strings.TrimSpace(opts.Process) != "" {
-		return &processSource{command: opts.Process, run: r}, nil
+		return &processSource{command: opts.Process, profile: opts.ProcessProfile, run: r}, nil
 	}
 	open := opts.OpenTTY
 	if open == nil {

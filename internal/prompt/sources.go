@@ -24,15 +24,20 @@ func (s *staticSource) String() string                                { return s
 // command line is never shown: `oathtool --totp -b SEED` holds a seed.
 type processSource struct {
 	command string
+	profile string // where mfa_process is set: its errors name it
 	run     *extcmd.Runner
 }
 
 func (s *processSource) Code(ctx context.Context, req Request) (string, error) {
-	what := fmt.Sprintf("mfa_process of profile %q", req.Profile)
+	profile := s.profile
+	if profile == "" {
+		profile = req.Profile
+	}
+	what := fmt.Sprintf("mfa_process of profile %q", profile)
 	out, err := output(ctx, s.run, extcmd.Command{
 		What:    what,
 		Shell:   s.command,
-		Program: fmt.Sprintf("mfa_process program of profile %q", req.Profile),
+		Program: fmt.Sprintf("mfa_process program of profile %q", profile),
 	})
 	if err != nil {
 		return "", err
