@@ -220,7 +220,9 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 			wantLines := 1
 			if tc.noHome {
 				env = append(env, "KAGI_FILE_DIR="+filepath.Join(home, "keyring"))
-				wantLines = 2
+				// The lock directory is refused too, and with no HOME there
+				// is no state directory to remember the stored keys' id in.
+				wantLines = 3
 			} else {
 				env = append(env, "HOME="+home)
 			}
@@ -250,6 +252,9 @@ func TestSquattedCacheDirByAnotherUser(t *testing.T) {
 				if tc.noHome && (!strings.HasPrefix(lines[1], "kagi: warning: ") || !strings.Contains(lines[1], "lock directory "+strconv.Quote(tmpLocks)) ||
 					!strings.Contains(lines[1], "without cross-process locks")) {
 					t.Fatalf("%s: stderr %q, want a second line saying %s is not used for locks", run, lines, tmpLocks)
+				}
+				if tc.noHome && (!strings.HasPrefix(lines[2], "kagi: warning: ") || !strings.Contains(lines[2], "key id") || !strings.Contains(lines[2], "HOME is not set")) {
+					t.Fatalf("%s: stderr %q, want a third line saying the key id cannot be remembered without HOME", run, lines)
 				}
 			}
 
