@@ -77,8 +77,8 @@ func newKeychainStore(items keychainItems, opts Options) *keychainStore {
 
 func (k *keychainStore) Backend() string { return BackendKeychain }
 
-// call runs fn with the prompt timeout: any keychain call may wait for an
-// unlock or access dialog.
+// keychainCall runs fn with the prompt timeout: any keychain call may
+// wait for an unlock or access dialog.
 func keychainCall[T any](ctx context.Context, k *keychainStore, fn func() (T, error)) (T, error) {
 	return bounded(ctx, k.promptTimeout, "keychain", fn)
 }
