@@ -47,6 +47,13 @@ type secItems struct {
 	secItemDelete                       func(query uintptr) int32
 	secAccessCreate                     func(descriptor, trustedList uintptr, access *uintptr) int32
 	secTrustedApplicationCreateFromPath func(path *byte, app *uintptr) int32
+	secKeychainCreate                   func(path string, passwordLen uint32, password *byte, prompt bool, access uintptr, keychain *uintptr) int32
+	secKeychainDelete                   func(keychain uintptr) int32
+
+	// keychain is the SecKeychainRef items go to and are searched in; 0
+	// is the user's default keychain. Only tests set it, to a keychain
+	// file of their own.
+	keychain uintptr
 
 	// Addresses of CoreFoundation's callback structs, and the values of
 	// the CFStringRef/CFBooleanRef constants.
@@ -66,6 +73,8 @@ type secItems struct {
 	kSecMatchLimit       uintptr
 	kSecMatchLimitOne    uintptr
 	kSecMatchLimitAll    uintptr
+	kSecUseKeychain      uintptr
+	kSecMatchSearchList  uintptr
 }
 
 const (
@@ -163,6 +172,8 @@ func loadSecItems() (*secItems, error) {
 	sec.fn(&x.secItemDelete, "SecItemDelete")
 	sec.fn(&x.secAccessCreate, "SecAccessCreate")
 	sec.fn(&x.secTrustedApplicationCreateFromPath, "SecTrustedApplicationCreateFromPath")
+	sec.fn(&x.secKeychainCreate, "SecKeychainCreate")
+	sec.fn(&x.secKeychainDelete, "SecKeychainDelete")
 	x.kSecClass = sec.value("kSecClass")
 	x.kSecClassGenericPass = sec.value("kSecClassGenericPassword")
 	x.kSecAttrService = sec.value("kSecAttrService")
@@ -176,6 +187,8 @@ func loadSecItems() (*secItems, error) {
 	x.kSecMatchLimit = sec.value("kSecMatchLimit")
 	x.kSecMatchLimitOne = sec.value("kSecMatchLimitOne")
 	x.kSecMatchLimitAll = sec.value("kSecMatchLimitAll")
+	x.kSecUseKeychain = sec.value("kSecUseKeychain")
+	x.kSecMatchSearchList = sec.value("kSecMatchSearchList")
 	if sec.err != nil {
 		return nil, sec.err
 	}
@@ -235,6 +248,16 @@ func (o *cfObjects) dict(kv ...uintptr) (uintptr, error) {
 	return d, nil
 }
 
+// searchIn adds to a query the keychain x works on, when it is not the
+// default one.
+func (o *cfObjects) searchIn(kv []uintptr) []uintptr {
+	if o.x.keychain == 0 {
+		return kv
+	}
+	kc := o.x.keychain
+	return append(kv, o.x.kSecMatchSearchList, o.keep(o.x.cfArrayCreate(0, &kc, 1, o.x.arrayCallBacks)))
+}
+
 // goString copies a CFString out; ok is false for anything else.
 func (x *secItems) goString(ref uintptr) (string, bool) {
 	if ref == 0 || x.cfGetTypeID(ref) != x.cfStringGetTypeID() {
@@ -271,14 +294,14 @@ func (x *secItems) goBytes(ref uintptr) ([]byte, bool) {
 func (x *secItems) find(service, account string) ([]byte, string, error) {
 	o := &cfObjects{x: x}
 	defer o.release()
-	q, err := o.dict(
+	q, err := o.dict(o.searchIn([]uintptr{
 		x.kSecClass, x.kSecClassGenericPass,
 		x.kSecAttrService, o.str(service),
 		x.kSecAttrAccount, o.str(account),
 		x.kSecMatchLimit, x.kSecMatchLimitOne,
 		x.kSecReturnData, x.cfBooleanTrue,
 		x.kSecReturnAttributes, x.cfBooleanTrue,
-	)
+	})...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -318,7 +341,7 @@ func (x *secItems) add(service, account, label, comment string, data []byte) err
 		return &KeychainError{Op: "SecAccessCreate", Status: st}
 	}
 	o.keep(access)
-	attrs, err := o.dict(
+	kv := []uintptr{
 		x.kSecClass, x.kSecClassGenericPass,
 		x.kSecAttrService, o.str(service),
 		x.kSecAttrAccount, o.str(account),
@@ -326,7 +349,11 @@ func (x *secItems) add(service, account, label, comment string, data []byte) err
 		x.kSecAttrComment, o.str(comment),
 		x.kSecAttrAccess, access,
 		x.kSecValueData, o.data(data),
-	)
+	}
+	if x.keychain != 0 {
+		kv = append(kv, x.kSecUseKeychain, x.keychain)
+	}
+	attrs, err := o.dict(kv...)
 	if err != nil {
 		return err
 	}
@@ -339,11 +366,11 @@ func (x *secItems) add(service, account, label, comment string, data []byte) err
 func (x *secItems) remove(service, account string) error {
 	o := &cfObjects{x: x}
 	defer o.release()
-	q, err := o.dict(
+	q, err := o.dict(o.searchIn([]uintptr{
 		x.kSecClass, x.kSecClassGenericPass,
 		x.kSecAttrService, o.str(service),
 		x.kSecAttrAccount, o.str(account),
-	)
+	})...)
 	if err != nil {
 		return err
 	}
@@ -356,12 +383,12 @@ func (x *secItems) remove(service, account string) error {
 func (x *secItems) accounts(service string) ([]string, error) {
 	o := &cfObjects{x: x}
 	defer o.release()
-	q, err := o.dict(
+	q, err := o.dict(o.searchIn([]uintptr{
 		x.kSecClass, x.kSecClassGenericPass,
 		x.kSecAttrService, o.str(service),
 		x.kSecMatchLimit, x.kSecMatchLimitAll,
 		x.kSecReturnAttributes, x.cfBooleanTrue,
-	)
+	})...)
 	if err != nil {
 		return nil, err
 	}
@@ -394,4 +421,26 @@ func (x *secItems) accounts(service string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// createKeychain makes a keychain file at path, unlocked, with password,
+// and makes x work on it instead of the default keychain; remove deletes
+// the file. For tests on a Mac, which must not touch the login keychain.
+func (x *secItems) createKeychain(path, password string) (remove func() error, err error) {
+	if password == "" {
+		return nil, fmt.Errorf("keychain: a test keychain needs a password")
+	}
+	pw := []byte(password)
+	var kc uintptr
+	if st := x.secKeychainCreate(path, uint32(len(pw)), &pw[0], false, 0, &kc); st != 0 {
+		return nil, &KeychainError{Op: "SecKeychainCreate", Status: st}
+	}
+	x.keychain = kc
+	return func() error {
+		defer x.cfRelease(kc)
+		if st := x.secKeychainDelete(kc); st != 0 {
+			return &KeychainError{Op: "SecKeychainDelete", Status: st}
+		}
+		return nil
+	}, nil
 }
