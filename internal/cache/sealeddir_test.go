@@ -12,7 +12,9 @@ import (
 // Where Windows keeps sealed entries. Paths are this system's absolute
 // paths: filepath.IsAbs is the one Windows uses there.
 func TestSealedDir(t *testing.T) {
-	abs := func(parts ...string) string { return filepath.Join(append([]string{string(filepath.Separator) + "x"}, parts...)...) }
+	abs := func(parts ...string) string {
+		return filepath.Join(append([]string{string(filepath.Separator) + "x"}, parts...)...)
+	}
 	for _, tc := range []struct {
 		name   string
 		env    map[string]string
@@ -34,7 +36,9 @@ func TestSealedDir(t *testing.T) {
 			}
 		})
 	}
-	env := func(k string) (string, bool) { return map[string]string{"KAGI_CACHE_DIR": "cache"}[k], k == "KAGI_CACHE_DIR" }
+	env := func(k string) (string, bool) {
+		return map[string]string{"KAGI_CACHE_DIR": "cache"}[k], k == "KAGI_CACHE_DIR"
+	}
 	var re *cache.RelativeDirError
 	if _, err := cache.SealedDir(env); !errors.As(err, &re) {
 		t.Fatalf("a relative KAGI_CACHE_DIR: %v, want a RelativeDirError", err)
