@@ -155,7 +155,6 @@ func (s *DirStore) Put(_ context.Context, key string, e Entry) error {
 	}
 	if s.sealer != nil {
 		sealed, err := s.sealer.Seal(data, sealLabel(key))
-		clear(data)
 		if err != nil {
 			return fmt.Errorf("seal cache entry %q: %w", key, err)
 		}
