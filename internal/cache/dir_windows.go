@@ -66,7 +66,7 @@ func openPrivateDir(dir string) (inMemory bool, err error) {
 		return false, &UnsafeDirError{Dir: dir, Reason: "it is a symbolic link or a junction, and kagi never follows one to its cache"}
 	}
 	if attrs&windows.FILE_ATTRIBUTE_DIRECTORY == 0 {
-		return false, &UnsafeDirError{Dir: dir, Reason: "not a directory", Fix: fmt.Sprintf("move %q out of the way", dir)}
+		return false, &UnsafeDirError{Dir: dir, Reason: "not a directory", Fix: fmt.Sprintf(`move "%s" out of the way`, dir)}
 	}
 	sec, err := securityOf(dir)
 	if err != nil {

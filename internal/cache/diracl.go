@@ -48,7 +48,8 @@ type dirSecurity struct {
 // and owner checks on Unix, kept apart from the system calls so that it
 // is tested everywhere.
 func judgeDirSecurity(dir, me string, sec dirSecurity) error {
-	fix := fmt.Sprintf(`remove it (rmdir /s %q) so that kagi makes it again, private`, dir)
+	// Quoted for cmd.exe, not Go: the hint is meant to be pasted.
+	fix := fmt.Sprintf(`remove it (rmdir /s "%s") so that kagi makes it again, private`, dir)
 	switch sec.Owner {
 	case me, sidSystem, sidAdministrators:
 	default:

@@ -55,6 +55,10 @@ func TestJudgeDirSecurity(t *testing.T) {
 			if (ue.Fix != "") != tc.fix || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("fix %q for %v", ue.Fix, err)
 			}
+			// The fix is pasted into cmd.exe: the path as it is, not Go-quoted.
+			if tc.fix && !strings.Contains(ue.Fix, `rmdir /s "C:\Users\me\AppData\Local\kagi\cache"`) {
+				t.Fatalf("fix %q is not a command to paste", ue.Fix)
+			}
 			if h := ue.Hint(); !strings.Contains(h, "KAGI_CACHE_DIR") {
 				t.Fatalf("hint %q does not say what to use instead", h)
 			}
