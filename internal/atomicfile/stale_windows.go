@@ -1,10 +1,13 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/windows"
 )
 
 // createTemp creates Write's temporary file. Windows does not let another
@@ -12,11 +15,21 @@ import (
 func createTemp(dir, pattern string) (*os.File, error) { return os.CreateTemp(dir, pattern) }
 
 // renameAndClose closes the file first: Windows cannot rename an open file.
+// A rename over a file someone holds open without FILE_SHARE_DELETE fails
+// until they close it, so it is retried for a while (see retryTransient).
 func renameAndClose(f *os.File, tmp, path string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	return retryTransient(func() error { return os.Rename(tmp, path) }, busyFile, renameBudget, time.Sleep)
+}
+
+// renameBudget bounds the retries of a rename, as Go's robustio does.
+const renameBudget = 2 * time.Second
+
+// busyFile reports whether err says another process has the file open.
+func busyFile(err error) bool {
+	return errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_SHARING_VIOLATION)
 }
 
 // staleAfter is how old a temporary file must be for RemoveStale on

@@ -1,5 +1,3 @@
-//go:build unix
-
 package cache
 
 import (
@@ -7,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kagi-cli/kagi/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/kagi-cli/kagi/internal/atomicfile"
 )
 
 // maxEntrySize bounds what Get reads: an entry is well under 4 KiB, so
@@ -22,24 +19,42 @@ import (
 const maxEntrySize = 64 << 10
 
 // Suffixes of the files in a DirStore directory: "<key>.json" holds an
-// entry, "<key>.lock" is its lock, ".<key>.json.tmp*" a Put in progress.
+// entry ("<key>.sealed" when the store seals them), "<key>.lock" is its
+// lock, ".<key>.json.tmp*" a Put in progress.
 const (
-	entrySuffix = ".json"
-	lockSuffix  = ".lock"
-	tmpSuffix   = ".tmp"
+	entrySuffix  = ".json"
+	sealedSuffix = ".sealed"
+	lockSuffix   = ".lock"
+	tmpSuffix    = ".tmp"
 )
 
 // staleTemp is how old a leftover temporary file must be before Prune
 // removes it: a live Put finishes in well under a second.
 const staleTemp = time.Minute
 
-// DirStore keeps entries as 0600 JSON files in a private directory that
-// should be on tmpfs (see RuntimeDir), so credentials never reach
-// persistent disk. Its locks are flock(2) locks on files beside them.
+// DirStore keeps entries as 0600 files in a private directory, one per
+// key, with their locks (see filelock) beside them. Opened with OpenDir
+// they are plain JSON, in a directory that should be on tmpfs (see
+// RuntimeDir) so that credentials never reach persistent disk; opened with
+// OpenSealedDir they are sealed (on Windows by DPAPI), for a system without
+// a tmpfs.
 type DirStore struct {
 	dir      string
 	locks    fileLocks
 	inMemory bool
+	sealer   Sealer // nil: plain JSON
+	suffix   string // of entry files: entrySuffix or sealedSuffix
+}
+
+// Sealer encrypts what a sealed DirStore writes, and authenticates what it
+// reads. Seal and Unseal take a label that the sealed bytes are bound to:
+// Unseal with another label than Seal had must fail. The store labels each
+// entry with its key, so an entry renamed to another key, or one written
+// by another user or on another machine, reads as corrupt. Neither method
+// may put what it seals, or any part of it, into an error.
+type Sealer interface {
+	Seal(plain []byte, label string) ([]byte, error)
+	Unseal(sealed []byte, label string) ([]byte, error)
 }
 
 var (
@@ -59,8 +74,30 @@ func OpenDir(dir string) (*DirStore, error) {
 		return nil, err
 	}
 	dir = filepath.Clean(dir)
-	return &DirStore{dir: dir, locks: fileLocks{dir: dir}, inMemory: inMemory}, nil
+	return &DirStore{dir: dir, locks: fileLocks{dir: dir}, inMemory: inMemory, suffix: entrySuffix}, nil
 }
+
+// OpenSealedDir is OpenDir for entries sealed by sealer, as "<key>.sealed"
+// files: for a directory on persistent disk (Windows has no tmpfs), where
+// only sealed secrets may lie. Plain entries of OpenDir in the same
+// directory are not seen.
+func OpenSealedDir(dir string, sealer Sealer) (*DirStore, error) {
+	if sealer == nil {
+		return nil, errors.New("no sealer for a sealed cache directory")
+	}
+	s, err := OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.sealer, s.suffix = sealer, sealedSuffix
+	return s, nil
+}
+
+// Sealed reports whether the store seals its entries.
+func (s *DirStore) Sealed() bool { return s.sealer != nil }
+
+// sealLabel is what a sealed entry is bound to: its key.
+func sealLabel(key string) string { return "kagi cache entry " + key }
 
 // Dir is the directory the store keeps its files in.
 func (s *DirStore) Dir() string { return s.dir }
@@ -69,7 +106,9 @@ func (s *DirStore) Dir() string { return s.dir }
 // was opened: entries written there never reach persistent disk.
 func (s *DirStore) InMemory() bool { return s.inMemory }
 
-func (s *DirStore) path(key string) string { return filepath.Join(s.dir, key+entrySuffix) }
+func (s *DirStore) path(key string) string { return filepath.Join(s.dir, key+s.suffix) }
+
+func (s *DirStore) tempPattern(key string) string { return "." + key + s.suffix + tmpSuffix + "*" }
 
 // Get reads key's entry: open, read, close, with no poller or stat.
 func (s *DirStore) Get(_ context.Context, key string) (Entry, error) {
@@ -78,11 +117,16 @@ func (s *DirStore) Get(_ context.Context, key string) (Entry, error) {
 	}
 	path := s.path(key)
 	data, err := readSmall(path)
-	if errors.Is(err, unix.ENOENT) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return Entry{}, fmt.Errorf("cache entry %q: %w", key, ErrNotFound)
 	}
 	if err != nil && !unreadable(err) {
 		return Entry{}, fmt.Errorf("read cache entry: %w", err)
+	}
+	if err == nil && s.sealer != nil {
+		// One this user cannot unseal (corrupt, renamed from another key,
+		// sealed by another user or machine) is of no use to anyone.
+		data, err = s.sealer.Unseal(data, sealLabel(key))
 	}
 	var e Entry
 	if err != nil || json.Unmarshal(data, &e) != nil || !e.complete() {
@@ -95,51 +139,6 @@ func (s *DirStore) Get(_ context.Context, key string) (Entry, error) {
 
 // errTooBig marks a file too large to be an entry.
 var errTooBig = errors.New("larger than any cache entry")
-
-// unreadable reports whether a read error means the entry itself is bad
-// (and can be deleted) rather than the system being short of something.
-func unreadable(err error) bool {
-	return errors.Is(err, errTooBig) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EISDIR) ||
-		errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENXIO)
-}
-
-// readSmall reads a file of at most maxEntrySize bytes with raw system
-// calls; os.Open would also register the file with the runtime poller.
-func readSmall(path string) ([]byte, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	buf := make([]byte, 4096)
-	n := 0
-	for {
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-		}
-		if m == 0 {
-			return buf[:n], nil
-		}
-		n += m
-		if n == len(buf) {
-			if len(buf) >= maxEntrySize {
-				return nil, &fs.PathError{Op: "read", Path: path, Err: errTooBig}
-			}
-			buf = append(buf, make([]byte, len(buf))...)
-		}
-	}
-}
 
 // Put writes e atomically: a temporary file in the same directory, fsync,
 // rename over the old entry.
@@ -154,9 +153,16 @@ func (s *DirStore) Put(_ context.Context, key string, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode cache entry %q: %w", key, err)
 	}
+	if s.sealer != nil {
+		sealed, err := s.sealer.Seal(data, sealLabel(key))
+		if err != nil {
+			return fmt.Errorf("seal cache entry %q: %w", key, err)
+		}
+		data = sealed
+	}
 	// tmpfs needs no directory sync, but KAGI_CACHE_DIR may be elsewhere:
 	// atomicfile syncs it anyway.
-	if err := atomicfile.Write(s.path(key), data, 0o600, "."+key+entrySuffix+tmpSuffix+"*"); err != nil {
+	if err := atomicfile.Write(s.path(key), data, 0o600, s.tempPattern(key)); err != nil {
 		return fmt.Errorf("write cache entry: %w", err)
 	}
 	return nil
@@ -183,7 +189,7 @@ func (s *DirStore) List(ctx context.Context) ([]Info, error) {
 	}
 	var infos []Info
 	for _, de := range des {
-		key, ok := strings.CutSuffix(de.Name(), entrySuffix)
+		key, ok := strings.CutSuffix(de.Name(), s.suffix)
 		if !ok || !ValidKey(key) {
 			continue
 		}
@@ -199,7 +205,8 @@ func (s *DirStore) List(ctx context.Context) ([]Info, error) {
 	return infos, nil
 }
 
-// Lock takes key's lock: flock(2) on "<key>.lock" in the store's directory.
+// Lock takes key's lock: "<key>.lock" in the store's directory (see
+// filelock).
 //
 // Writers of key hold its lock (see Store), so once it is held any
 // temporary file of key is a dead writer's: one killed between creating it
@@ -224,7 +231,7 @@ func (s *DirStore) removeTemps(key string) {
 	if err != nil {
 		return
 	}
-	prefix := "." + key + entrySuffix + tmpSuffix
+	prefix := "." + key + s.suffix + tmpSuffix
 	for _, de := range des {
 		if strings.HasPrefix(de.Name(), prefix) {
 			os.Remove(filepath.Join(s.dir, de.Name()))
@@ -244,13 +251,13 @@ func (s *DirStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	keys := map[string]struct{}{} // keys with an entry or a lock file
 	for _, de := range des {
 		name := de.Name()
-		if strings.HasPrefix(name, ".") && strings.Contains(name, entrySuffix+tmpSuffix) {
+		if strings.HasPrefix(name, ".") && strings.Contains(name, s.suffix+tmpSuffix) {
 			if fi, err := de.Info(); err == nil && now.Sub(fi.ModTime()) > staleTemp {
 				os.Remove(filepath.Join(s.dir, name))
 			}
 			continue
 		}
-		if key, ok := strings.CutSuffix(name, entrySuffix); ok && ValidKey(key) {
+		if key, ok := strings.CutSuffix(name, s.suffix); ok && ValidKey(key) {
 			keys[key] = struct{}{}
 		} else if key, ok := strings.CutSuffix(name, lockSuffix); ok && ValidKey(key) {
 			keys[key] = struct{}{}
@@ -266,7 +273,7 @@ func (s *DirStore) Prune(ctx context.Context, now time.Time) (int, error) {
 		if e, err := s.Get(ctx, key); err == nil && !e.expired(now) {
 			continue
 		}
-		unlock, ok, err := s.locks.tryLock(key)
+		held, ok, err := s.locks.tryLock(key)
 		if err != nil {
 			return removed, err
 		}
@@ -277,22 +284,21 @@ func (s *DirStore) Prune(ctx context.Context, now time.Time) (int, error) {
 		e, err := s.Get(ctx, key)
 		switch {
 		case err == nil && !e.expired(now):
-			unlock()
+			held.Unlock()
 			continue
 		case err == nil:
 			if err := s.Delete(ctx, key); err != nil {
-				unlock()
+				held.Unlock()
 				return removed, err
 			}
 			removed++
 		case !errors.Is(err, ErrNotFound):
-			unlock()
+			held.Unlock()
 			return removed, err
 		}
-		// Unlink the lock file while holding it; a waiter on the old file
-		// notices (see fileLocks.lock) and takes a fresh one.
-		os.Remove(s.locks.path(key))
-		unlock()
+		// Remove the lock file as filelock allows: a waiter on the old
+		// file never holds it while another holds a fresh one.
+		held.UnlockAndRemove()
 	}
 	return removed, nil
 }

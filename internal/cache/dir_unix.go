@@ -5,40 +5,15 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
 
-// UnsafeDirError refuses a cache or lock directory that other users could
-// read, write or replace, or that is not where it seems to be (a symbolic
-// link).
-type UnsafeDirError struct {
-	Dir    string
-	What   string // "cache directory" (when empty) or "lock directory"
-	Reason string
-	// Fix is what this user can do about it, when they can do it alone;
-	// empty when the directory, or the name it is found under, belongs to
-	// someone else.
-	Fix string
-}
-
-func (e *UnsafeDirError) Error() string {
-	what := e.What
-	if what == "" {
-		what = "cache directory"
-	}
-	return fmt.Sprintf("refusing %s %q: %s", what, e.Dir, e.Reason)
-}
-
-// Hint says how to make the directory usable, or what to use instead.
-func (e *UnsafeDirError) Hint() string {
-	if e.Fix != "" {
-		return e.Fix + ", or point KAGI_CACHE_DIR at a private directory on tmpfs"
-	}
-	return fmt.Sprintf("%q is not yours to fix: point KAGI_CACHE_DIR at a private directory on tmpfs, or ask an administrator to remove it", e.Dir)
-}
+// privateDirAdvice ends the hint of an *UnsafeDirError.
+const privateDirAdvice = "point KAGI_CACHE_DIR at a private directory on tmpfs"
 
 // openPrivateDir makes sure dir exists (creating it 0700), and checks the
 // directory actually opened, never following a symbolic link at its last
@@ -150,3 +125,52 @@ func ownedByMe(path string) bool {
 	var st unix.Stat_t
 	return unix.Lstat(path, &st) == nil && int(st.Uid) == os.Getuid()
 }
+
+// unreadable reports whether a read error means the entry itself is bad
+// (and can be deleted) rather than the system being short of something.
+func unreadable(err error) bool {
+	return errors.Is(err, errTooBig) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EISDIR) ||
+		errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENXIO)
+}
+
+// readSmall reads a file of at most maxEntrySize bytes with raw system
+// calls; os.Open would also register the file with the runtime poller.
+func readSmall(path string) ([]byte, error) {
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 4096)
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+		if n == len(buf) {
+			if len(buf) >= maxEntrySize {
+				return nil, &fs.PathError{Op: "read", Path: path, Err: errTooBig}
+			}
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+	}
+}
+
+// notDir reports whether err says a component of a path is not a
+// directory: the file cannot exist.
+func notDir(err error) bool { return errors.Is(err, unix.ENOTDIR) }

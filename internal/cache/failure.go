@@ -1,5 +1,3 @@
-//go:build unix
-
 package cache
 
 import (
@@ -15,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kagi-cli/kagi/internal/atomicfile"
-	"golang.org/x/sys/unix"
 )
 
 // Failure records live beside the lock files: "<key>.fail", written through
@@ -79,7 +76,7 @@ func (l fileLocks) getFailure(key string) (Failure, error) {
 	}
 	path := l.failurePath(key)
 	data, err := readSmall(path)
-	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+	if errors.Is(err, fs.ErrNotExist) || notDir(err) {
 		return Failure{}, fmt.Errorf("failure record %q: %w", key, ErrNotFound)
 	}
 	if err != nil && !unreadable(err) {
@@ -141,43 +138,4 @@ func (s *DirStore) GetFailure(_ context.Context, key string) (Failure, error) {
 // DeleteFailure removes key's failure record.
 func (s *DirStore) DeleteFailure(_ context.Context, key string) error {
 	return s.locks.deleteFailure(key)
-}
-
-// DeleteFailure removes key's failure record from the lock directory.
-func (s *KeyringStore) DeleteFailure(_ context.Context, key string) error {
-	if s.locks.dir == "" {
-		return nil
-	}
-	return s.locks.deleteFailure(key)
-}
-
-// PutFailure keeps f as key's failure record in the lock directory (not in
-// the keyring: it holds no secret, and waiters must read it without
-// unlocking anything).
-func (s *KeyringStore) PutFailure(_ context.Context, key string, f Failure) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if s.locks.dir == "" {
-		return nil // no lock directory, so no waiters to tell
-	}
-	if err := CheckLockDir(s.locks.dir); err != nil {
-		return err
-	}
-	return s.locks.putFailure(key, f)
-}
-
-// GetFailure reads key's failure record from the lock directory, once it
-// is known to be private (a record there is believed without a lock).
-func (s *KeyringStore) GetFailure(_ context.Context, key string) (Failure, error) {
-	if err := checkKey(key); err != nil {
-		return Failure{}, err
-	}
-	if s.locks.dir == "" {
-		return Failure{}, fmt.Errorf("failure record %q: %w", key, ErrNotFound)
-	}
-	if err := CheckLockDir(s.locks.dir); err != nil {
-		return Failure{}, err
-	}
-	return s.locks.getFailure(key)
 }

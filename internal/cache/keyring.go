@@ -1,5 +1,3 @@
-//go:build unix
-
 package cache
 
 import (
@@ -27,8 +25,8 @@ type Keyring interface {
 }
 
 // KeyringStore keeps entries as items of an encrypted keyring, for machines
-// without a tmpfs runtime directory. Its locks are flock(2) files in a
-// separate directory: they hold no secrets.
+// without a tmpfs runtime directory. Its locks are lock files in a
+// separate directory (see filelock): they hold no secrets.
 type KeyringStore struct {
 	kr       Keyring
 	notFound []error
@@ -147,7 +145,7 @@ func (s *KeyringStore) List(ctx context.Context) ([]Info, error) {
 	return infos, nil
 }
 
-// Lock takes key's lock: flock(2) on "<key>.lock" in the lock directory.
+// Lock takes key's lock: "<key>.lock" in the lock directory (see filelock).
 func (s *KeyringStore) Lock(ctx context.Context, key string) (func(), error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
@@ -195,7 +193,7 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 			live[in.Key] = true
 			continue
 		}
-		unlock, ok, err := s.locks.tryLock(in.Key)
+		held, ok, err := s.locks.tryLock(in.Key)
 		if err != nil {
 			return removed, err
 		}
@@ -212,10 +210,49 @@ func (s *KeyringStore) Prune(ctx context.Context, now time.Time) (int, error) {
 		} else if errors.Is(err, ErrNotFound) {
 			err = nil
 		}
-		unlock()
+		held.Unlock()
 		if err != nil {
 			return removed, err
 		}
 	}
 	return removed, s.locks.removeIdle(ctx, func(key string) bool { return live[key] })
+}
+
+// DeleteFailure removes key's failure record from the lock directory.
+func (s *KeyringStore) DeleteFailure(_ context.Context, key string) error {
+	if s.locks.dir == "" {
+		return nil
+	}
+	return s.locks.deleteFailure(key)
+}
+
+// PutFailure keeps f as key's failure record in the lock directory (not in
+// the keyring: it holds no secret, and waiters must read it without
+// unlocking anything).
+func (s *KeyringStore) PutFailure(_ context.Context, key string, f Failure) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if s.locks.dir == "" {
+		return nil // no lock directory, so no waiters to tell
+	}
+	if err := CheckLockDir(s.locks.dir); err != nil {
+		return err
+	}
+	return s.locks.putFailure(key, f)
+}
+
+// GetFailure reads key's failure record from the lock directory, once it
+// is known to be private (a record there is believed without a lock).
+func (s *KeyringStore) GetFailure(_ context.Context, key string) (Failure, error) {
+	if err := checkKey(key); err != nil {
+		return Failure{}, err
+	}
+	if s.locks.dir == "" {
+		return Failure{}, fmt.Errorf("failure record %q: %w", key, ErrNotFound)
+	}
+	if err := CheckLockDir(s.locks.dir); err != nil {
+		return Failure{}, err
+	}
+	return s.locks.getFailure(key)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -228,22 +226,3 @@ func TestKeyringStorePrune(t *testing.T) {
 		t.Fatalf("after Prune: %q, want %q", keys, want)
 	}
 }
-
-func TestKeyringStoreRefusesSharedLockDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "locks")
-	s := cache.NewKeyringStore(newFakeKeyring(), dir, errMissing)
-	if u, err := s.Lock(context.Background(), key1); err != nil {
-		t.Fatal(err)
-	} else {
-		u()
-	}
-	if err := chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if u, err := s.Lock(context.Background(), key1); err == nil {
-		u()
-		t.Fatal("locked in a world-writable directory")
-	}
-}
-
-func chmod(path string, mode fs.FileMode) error { return os.Chmod(path, mode) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // Location is where DirStore should keep entries, as RuntimeDir found it.
@@ -29,6 +30,9 @@ func (e *RelativeDirError) Error() string {
 
 // Hint is the fix.
 func (e *RelativeDirError) Hint() string {
+	if runtime.GOOS == "windows" {
+		return `set KAGI_CACHE_DIR to an absolute path (such as %LOCALAPPDATA%\kagi\cache), or unset it`
+	}
 	return "set KAGI_CACHE_DIR to an absolute path on tmpfs (such as /dev/shm/kagi-$(id -u)), or unset it"
 }
 
@@ -59,6 +63,28 @@ func runtimeDir(env func(string) (string, bool), shm string) (Location, error) {
 	}
 	if shm != "" && inMemoryFS(shm) {
 		return Location{Dir: filepath.Join(shm, fmt.Sprintf("kagi-%d", os.Getuid()))}, nil
+	}
+	return Location{}, nil
+}
+
+// SealedDir says where a sealed DirStore (see OpenSealedDir) keeps entries
+// on Windows, which has no tmpfs: $KAGI_CACHE_DIR when set (it must be
+// absolute), else %LOCALAPPDATA%\kagi\cache, else the same under
+// %USERPROFILE%\AppData\Local. LOCALAPPDATA, unlike APPDATA, never roams
+// to other machines with the profile (DPAPI blobs would not open there).
+// Dir is "" when none of them is set.
+func SealedDir(env func(string) (string, bool)) (Location, error) {
+	if d, _ := env("KAGI_CACHE_DIR"); d != "" {
+		if !filepath.IsAbs(d) {
+			return Location{}, &RelativeDirError{Dir: d}
+		}
+		return Location{Dir: filepath.Clean(d), Chosen: true}, nil
+	}
+	if base, _ := env("LOCALAPPDATA"); filepath.IsAbs(base) {
+		return Location{Dir: filepath.Join(base, "kagi", "cache")}, nil
+	}
+	if home, _ := env("USERPROFILE"); filepath.IsAbs(home) {
+		return Location{Dir: filepath.Join(home, "AppData", "Local", "kagi", "cache")}, nil
 	}
 	return Location{}, nil
 }

@@ -3,12 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/kagi-cli/kagi/internal/cache"
-	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
@@ -115,9 +112,8 @@ func (l *lazyKeyring) Backend() string {
 	return "unopened"
 }
 
-// cache is where temporary credentials wait between processes: a tmpfs
-// runtime directory when there is one (never persistent disk), else the
-// encrypted keyring, with lock files beside it.
+// cache is where temporary credentials wait between processes, opened on
+// first use: see openCache, one per system.
 func (a *app) cache() (cache.Store, error) {
 	log := a.log() // before the lock: log() takes it too
 	a.mu.Lock()
@@ -125,71 +121,15 @@ func (a *app) cache() (cache.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	loc, err := cache.RuntimeDir(a.io.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
 	if a.kr == nil {
 		a.kr = &lazyKeyring{open: a.openKeyring}
 	}
-	s, err := chooseCache(loc, lockDir(a.io.LookupEnv), a.kr, a.warn, log)
+	s, err := openCache(a.io.LookupEnv, a.kr, a.warn, log)
 	if err != nil {
 		return nil, err
 	}
 	a.store = s
 	return s, nil
-}
-
-// chooseCache opens the runtime directory loc and falls back to the
-// encrypted keyring (locks in lockDir) when there is none or the default
-// one cannot be trusted: another local user can create /dev/shm/kagi-UID
-// first, as their directory or as a symbolic link to persistent disk, and
-// that must neither stop kagi nor put credentials on disk. Each departure
-// from "a private directory in memory" is one warning line.
-func chooseCache(loc cache.Location, lockDir string, kr keyring.Keyring, warn func(string), log *debug.Log) (cache.Store, error) {
-	if loc.Dir != "" {
-		s, err := cache.OpenDir(loc.Dir)
-		switch {
-		case err != nil && loc.Chosen:
-			return nil, fmt.Errorf("KAGI_CACHE_DIR: %w", err)
-		case err != nil:
-			warn(fmt.Sprintf("%v; cached sessions are kept in the encrypted keyring instead", err))
-		case !s.InMemory() && loc.Chosen:
-			// The user's choice, but a visible one: it is plaintext on disk.
-			warn(fmt.Sprintf("KAGI_CACHE_DIR %q is not on tmpfs: cached sessions and role keys are written to disk unencrypted", loc.Dir))
-			log.Printf("cache: %s", loc.Dir)
-			return s, nil
-		case !s.InMemory():
-			warn(fmt.Sprintf("cache directory %q is not on tmpfs; cached sessions are kept in the encrypted keyring instead", loc.Dir))
-		default:
-			log.Printf("cache: %s", loc.Dir)
-			return s, nil
-		}
-	}
-	// Lock files hold no secrets, but a lock directory another user
-	// controls would let them hold every lock (a hang) or swap the files.
-	// Locks only save work, so without them kagi goes on, and says so.
-	if err := cache.CheckLockDir(lockDir); err != nil {
-		warn(fmt.Sprintf("%v; going on without cross-process locks, so concurrent runs may each ask for an MFA code", err))
-		lockDir = ""
-	}
-	log.Printf("cache: the encrypted keyring, locks in %q", lockDir)
-	return cache.NewKeyringStore(kr, lockDir, keyring.ErrNotFound), nil
-}
-
-// lockDir holds lock files (no secrets): $XDG_CACHE_HOME/kagi/locks or
-// ~/.cache/kagi/locks, or kagi-UID in the temporary directory without a
-// HOME (chooseCache checks it: another user can create that name first).
-func lockDir(env func(string) (string, bool)) string {
-	base, _ := env("XDG_CACHE_HOME")
-	if !filepath.IsAbs(base) { // the XDG spec ignores a relative path
-		home, _ := env("HOME")
-		if !filepath.IsAbs(home) {
-			return filepath.Join(os.TempDir(), fmt.Sprintf("kagi-%d", os.Getuid()))
-		}
-		base = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(base, "kagi", "locks")
 }
 
 // warnings prints each distinct warning once per run, as one line

@@ -32,6 +32,7 @@ import (
 type KeyIDs struct {
 	dir   string // "" when there is no state directory
 	scope string // the keyring's identity
+	unset string // what to set when dir is ""
 }
 
 // maxKeyIDFile bounds what KeyID reads: the file is under 200 bytes.
@@ -42,19 +43,27 @@ const maxKeyIDFile = 4 << 10
 // directory). It reads only the environment.
 func NewKeyIDs(opts Options) *KeyIDs {
 	fileDir, _ := FileDir(opts) // part of the identity; "" when unknown
-	return &KeyIDs{dir: stateDir(opts), scope: opts.Backend + "\x00" + fileDir}
+	unset := "HOME"
+	if opts.goos() == "windows" {
+		unset = "LOCALAPPDATA"
+	}
+	return &KeyIDs{dir: stateDir(opts), scope: opts.Backend + "\x00" + fileDir, unset: unset}
 }
 
 // stateDir is $XDG_STATE_HOME/kagi/key-ids (an absolute XDG_STATE_HOME
-// only, as the XDG spec says), else ~/.local/state/kagi/key-ids.
+// only, as the XDG spec says), else ~/.local/state/kagi/key-ids, or on
+// Windows %LOCALAPPDATA%\kagi\key-ids.
 func stateDir(opts Options) string {
 	if base := opts.env("XDG_STATE_HOME"); filepath.IsAbs(base) {
 		return filepath.Join(base, "kagi", "key-ids")
 	}
-	home := opts.env("HOME")
-	if home == "" && opts.goos() == "windows" {
-		home = opts.env("USERPROFILE")
+	if opts.goos() == "windows" {
+		if base := localAppData(opts); base != "" {
+			return filepath.Join(base, "kagi", "key-ids")
+		}
+		return ""
 	}
+	home := opts.env("HOME")
 	if home == "" {
 		return ""
 	}
@@ -91,7 +100,7 @@ func (k *KeyIDs) KeyID(profile string) (string, bool) {
 // SetKeyID remembers id for profile, atomically.
 func (k *KeyIDs) SetKeyID(profile, id string) error {
 	if k == nil || k.dir == "" {
-		return errors.New("no state directory: HOME is not set")
+		return fmt.Errorf("no state directory: %s is not set", k.unsetVar())
 	}
 	if profile == "" || !ValidAccessKeyID(id) {
 		return fmt.Errorf("cannot remember %q as the key id of profile %q", id, profile)
@@ -119,4 +128,11 @@ func (k *KeyIDs) Forget(profile string) error {
 		return fmt.Errorf("forget the key id of profile %q: %w", profile, err)
 	}
 	return nil
+}
+
+func (k *KeyIDs) unsetVar() string {
+	if k == nil || k.unset == "" {
+		return "HOME"
+	}
+	return k.unset
 }

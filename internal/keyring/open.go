@@ -44,7 +44,8 @@ type Options struct {
 	// XDG_DATA_HOME, KAGI_FILE_DIR, PASSWORD_STORE_DIR); nil means none set.
 	Env func(string) (string, bool)
 	// FileDir is the file backend's directory; empty means KAGI_FILE_DIR,
-	// else $XDG_DATA_HOME/kagi/keyring, else ~/.local/share/kagi/keyring.
+	// else $XDG_DATA_HOME/kagi/keyring, else ~/.local/share/kagi/keyring
+	// (on Windows %LOCALAPPDATA%\kagi\keyring).
 	FileDir string
 	// Passphrase returns the file backend's passphrase. It is called at
 	// most once per Keyring, and only when an item is read or written.
@@ -159,14 +160,30 @@ func FileDir(opts Options) (string, error) {
 	if base := opts.env("XDG_DATA_HOME"); filepath.IsAbs(base) {
 		return filepath.Join(base, "kagi", "keyring"), nil
 	}
-	home := opts.env("HOME")
-	if home == "" && opts.goos() == "windows" {
-		home = opts.env("USERPROFILE")
+	if opts.goos() == "windows" {
+		if base := localAppData(opts); base != "" {
+			return filepath.Join(base, "kagi", "keyring"), nil
+		}
+		return "", errors.New("no directory for the file keyring: set KAGI_FILE_DIR or LOCALAPPDATA")
 	}
+	home := opts.env("HOME")
 	if home == "" {
 		return "", errors.New("no directory for the file keyring: set KAGI_FILE_DIR or HOME")
 	}
 	return filepath.Join(home, ".local", "share", "kagi", "keyring"), nil
+}
+
+// localAppData is Windows's per-user, per-machine data directory:
+// %LOCALAPPDATA%, else %USERPROFILE%\AppData\Local; "" when neither is an
+// absolute path. Unlike %APPDATA% it does not roam to other machines.
+func localAppData(opts Options) string {
+	if base := opts.env("LOCALAPPDATA"); filepath.IsAbs(base) {
+		return base
+	}
+	if home := opts.env("USERPROFILE"); filepath.IsAbs(home) {
+		return filepath.Join(home, "AppData", "Local")
+	}
+	return ""
 }
 
 // bounded runs fn, returning early with ctx's error when ctx is done or

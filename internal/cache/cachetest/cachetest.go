@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,9 @@ type Subject struct {
 	// WriteRaw stores data as key's entry in s, bypassing Put, so the
 	// suite can plant corrupt entries.
 	WriteRaw func(t *testing.T, s cache.Store, key string, data []byte)
+	// Sealed says the store keeps entries in files on persistent disk,
+	// encrypted: no file under its directory may hold a secret in clear.
+	Sealed bool
 }
 
 // Environment of the child process that holds a lock until it is killed.
@@ -578,6 +582,14 @@ func Conformance(t *testing.T, sub Subject) {
 			fi, err := d.Info()
 			if err != nil {
 				return err
+			}
+			if sub.Sealed && fi.Mode().IsRegular() {
+				if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), secret) {
+					t.Errorf("%s holds a secret in clear in a sealed store", path)
+				}
+			}
+			if runtime.GOOS == "windows" {
+				return nil // ACLs, not mode bits, keep files private there
 			}
 			if fi.Mode().Perm()&0o077 != 0 {
 				t.Errorf("%s has mode %v; want nothing for group and others", path, fi.Mode())
