@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -155,15 +156,11 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	return fmt.Errorf("cannot run %q: %w", argv[0], err)
 }
 
-// execArgv is the command to run (default $SHELL) and its path.
+// execArgv is the command to run (default defaultShell) and its path.
 func (a *app) execArgv(command []string) (argv []string, path string, err error) {
 	argv = command
 	if len(argv) == 0 {
-		shell, _ := a.io.LookupEnv("SHELL")
-		if shell == "" {
-			shell = "/bin/sh"
-		}
-		argv = []string{shell}
+		argv = []string{defaultShell(runtime.GOOS, a.io.LookupEnv, exec.LookPath)}
 	}
 	path, err = exec.LookPath(argv[0])
 	if err != nil {
@@ -215,23 +212,18 @@ func serverChildEnv(environ []string, url, token, region, profile string) []stri
 	)
 }
 
-// runChild runs argv as a child with env, forwarding signals to it, and returns an *exitError with its code (128+N when it
-// died of signal N). It is the path for when kagi must keep running beside
-// the command (a credential server) or cannot exec.
+// runChild runs argv as a child with env, passing signals on to it as
+// execSignals says, and returns an *exitError with its code (128+N when it
+// died of signal N on Unix; on Windows the code as it is, 0xC000013A after
+// Ctrl-C included). It is the path for when kagi must keep running beside
+// the command (a credential server) or cannot exec (Windows).
 func runChild(ctx context.Context, argv, env []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 4)
-	// Ctrl-C at a terminal reaches the whole foreground process group, the
-	// child included; forwarding it again would make Terraform read a second
-	// Ctrl-C as "stop now, without cleanup". So at a terminal only the
-	// signals aimed at kagi alone are forwarded.
-	forward := []os.Signal{syscall.SIGTERM, syscall.SIGHUP}
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		forward = append(forward, syscall.SIGINT, syscall.SIGQUIT)
-	}
-	signal.Notify(sigs, forward...)
+	catch, forward := execSignals(runtime.GOOS, term.IsTerminal(int(os.Stdin.Fd())))
+	signal.Notify(sigs, catch...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run %q: %w", argv[0], err)
@@ -241,7 +233,9 @@ func runChild(ctx context.Context, argv, env []string) error {
 	for {
 		select {
 		case sig := <-sigs:
-			_ = cmd.Process.Signal(sig)
+			if slices.Contains(forward, sig) {
+				_ = cmd.Process.Signal(sig)
+			}
 		case err := <-done:
 			return childExit(err)
 		}
