@@ -1,10 +1,6 @@
 package cli
 
-import (
-	"context"
-	"testing"
-	"time"
-)
+import "testing"
 
 func TestHiddenConsoleMode(t *testing.T) {
 	const (
@@ -28,29 +24,5 @@ func TestHiddenConsoleMode(t *testing.T) {
 		if hiddenConsoleMode(tc.in)&consoleEchoInput != 0 {
 			t.Errorf("hiddenConsoleMode(%#x) echoes", tc.in)
 		}
-	}
-}
-
-func TestInterruptedRead(t *testing.T) {
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	if !interruptedRead(cancelled, 0) {
-		t.Error("a read ended after Ctrl-C is not an interrupt")
-	}
-	if interruptedRead(context.Background(), 0) {
-		t.Error("an empty read without Ctrl-C (Unix: no grace) is an interrupt")
-	}
-	start := time.Now()
-	if interruptedRead(context.Background(), time.Millisecond) {
-		t.Error("an empty read with no Ctrl-C within the grace is an interrupt")
-	}
-	// Windows: the read came back before the signal handler cancelled ctx.
-	late, cancelLate := context.WithCancel(context.Background())
-	go cancelLate()
-	if !interruptedRead(late, time.Minute) {
-		t.Error("Ctrl-C that reaches the handler after the read ended is not an interrupt")
-	}
-	if d := time.Since(start); d > 30*time.Second {
-		t.Errorf("interruptedRead waited %s: it must return as soon as ctx is done", d)
 	}
 }

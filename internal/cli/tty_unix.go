@@ -4,27 +4,9 @@ package cli
 
 import (
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// consoleAbortGrace: SIGINT never ends a read of /dev/tty by itself.
-const consoleAbortGrace time.Duration = 0
-
-// terminal is where kagi asks: /dev/tty, one file for both ways.
-type terminal struct{ in, out *os.File }
-
-func openTerminal() (*terminal, error) {
-	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return nil, err
-	}
-	return &terminal{in: f, out: f}, nil
-}
-
-// close ends a read still waiting: /dev/tty is in Go's poller.
-func (t *terminal) close() { t.in.Close() }
 
 // echoOff turns off the echo of tty's input, as term.ReadPassword does
 // (canonical mode and signals kept, so the line discipline edits the line
