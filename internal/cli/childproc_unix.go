@@ -28,3 +28,8 @@ func applyManyAction(act manyAction, p *os.Process, sig os.Signal) {
 		_ = p.Kill()
 	}
 }
+
+// bindChild: nothing to do. Where kagi execs the command, the command is
+// kagi; beside a credential server (exec --server) the command outlives a
+// killed kagi, as any child does on Unix.
+func bindChild(*os.Process) (release func()) { return func() {} }

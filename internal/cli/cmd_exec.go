@@ -34,7 +34,7 @@ func (a *app) execCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [flags] [-- CMD [ARGS...]]",
 		Short: "Run a command with temporary credentials in its environment",
-		Long: `Run CMD (default: $SHELL) with the profile's temporary credentials in its
+		Long: `Run CMD (default: $SHELL; on Windows %ComSpec%) with the profile's temporary credentials in its
 environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is
 known) and KAGI_PROFILE. Credentials and profile selectors inherited from
@@ -147,7 +147,8 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	env := childEnv(a.environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
 	if runtime.GOOS == "windows" {
-		// No exec(2): run it as a child and pass its exit code on.
+		// No exec(2): run it as a child in kagi's console, which gives it
+		// Ctrl-C and Ctrl-Break itself, and pass its exit code on.
 		return runChild(ctx, append([]string{path}, argv[1:]...), env)
 	}
 	// Nothing of kagi has to run after the command: become it, so signals,
@@ -228,6 +229,7 @@ func runChild(ctx context.Context, argv, env []string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run %q: %w", argv[0], err)
 	}
+	defer bindChild(cmd.Process)()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {
