@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kagi-cli/kagi/internal/creds"
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 type execOptions struct {
@@ -198,11 +199,11 @@ func (a *app) runExecServer(ctx context.Context, opts execOptions) error {
 func serverChildEnv(environ []string, url, token, region, profile string) []string {
 	var out []string
 	for _, kv := range childEnv(environ, creds.Credentials{}, region, profile) {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+		name, _, _ := strings.Cut(kv, "=")
+		if slices.ContainsFunc([]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 			// SDKs read the token from this file rather than the variable
 			// when both are set (EKS Pod Identity sets it).
-			"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE":
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}, func(s string) bool { return extcmd.SameEnvName(name, s) }) {
 			continue
 		}
 		out = append(out, kv)

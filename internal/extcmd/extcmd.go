@@ -67,21 +67,37 @@ func SecretVars() []string { return secretVars[:] }
 
 // IsSecretVar reports whether the environment variable name holds one of
 // kagi's own secrets.
-func IsSecretVar(name string) bool {
+func IsSecretVar(name string) bool { return isSecretVar(runtime.GOOS, name) }
+
+func isSecretVar(goos, name string) bool {
 	for _, s := range secretVars {
-		if name == s {
+		if sameEnvName(goos, name, s) {
 			return true
 		}
 	}
 	return false
 }
 
+// SameEnvName reports whether a and b name the same environment variable:
+// on Windows names are case-insensitive, so kagi_file_passphrase, which
+// kagi itself reads as KAGI_FILE_PASSPHRASE there, is the same secret.
+func SameEnvName(a, b string) bool { return sameEnvName(runtime.GOOS, a, b) }
+
+func sameEnvName(goos, a, b string) bool {
+	if goos == "windows" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
 // CleanEnv returns environ (NAME=value entries) without kagi's secrets.
-func CleanEnv(environ []string) []string {
+func CleanEnv(environ []string) []string { return cleanEnv(runtime.GOOS, environ) }
+
+func cleanEnv(goos string, environ []string) []string {
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !IsSecretVar(name) {
+		if !isSecretVar(goos, name) {
 			out = append(out, kv)
 		}
 	}
@@ -89,11 +105,11 @@ func CleanEnv(environ []string) []string {
 }
 
 // lookup returns the value of the last NAME= entry of environ, as exec
-// and the shell resolve duplicates.
+// and the shell resolve duplicates (any case of NAME on Windows).
 func lookup(environ []string, name string) (string, bool) {
 	v, ok := "", false
 	for _, kv := range environ {
-		if n, val, _ := strings.Cut(kv, "="); n == name {
+		if n, val, _ := strings.Cut(kv, "="); SameEnvName(n, name) {
 			v, ok = val, true
 		}
 	}
