@@ -37,7 +37,7 @@ func childEnv(environ []string, c creds.Credentials, region, profile string) []s
 	out := make([]string, 0, len(environ)+8)
 	for _, kv := range extcmd.CleanEnv(environ) {
 		name, _, _ := strings.Cut(kv, "=")
-		if isScrubbed(name) || region != "" && (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION") {
+		if isScrubbed(name) || region != "" && (extcmd.SameEnvName(name, "AWS_REGION") || extcmd.SameEnvName(name, "AWS_DEFAULT_REGION")) {
 			continue
 		}
 		out = append(out, kv)
@@ -61,9 +61,11 @@ func childEnv(environ []string, c creds.Credentials, region, profile string) []s
 	return append(out, "KAGI_PROFILE="+profile)
 }
 
+// isScrubbed reports whether name is one of scrubbedEnv (in any case on
+// Windows, where aws_profile is AWS_PROFILE).
 func isScrubbed(name string) bool {
 	for _, s := range scrubbedEnv {
-		if name == s {
+		if extcmd.SameEnvName(name, s) {
 			return true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kagi-cli/kagi/internal/creds"
+	"github.com/kagi-cli/kagi/internal/extcmd"
 )
 
 type execOptions struct {
@@ -33,7 +35,7 @@ func (a *app) execCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [flags] [-- CMD [ARGS...]]",
 		Short: "Run a command with temporary credentials in its environment",
-		Long: `Run CMD (default: $SHELL) with the profile's temporary credentials in its
+		Long: `Run CMD (default: $SHELL; on Windows %ComSpec%) with the profile's temporary credentials in its
 environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is
 known) and KAGI_PROFILE. Credentials and profile selectors inherited from
@@ -146,7 +148,8 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	env := childEnv(a.environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
 	if runtime.GOOS == "windows" {
-		// No exec(2): run it as a child and pass its exit code on.
+		// No exec(2): run it as a child in kagi's console, which gives it
+		// Ctrl-C and Ctrl-Break itself, and pass its exit code on.
 		return runChild(ctx, append([]string{path}, argv[1:]...), env)
 	}
 	// Nothing of kagi has to run after the command: become it, so signals,
@@ -155,15 +158,11 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	return fmt.Errorf("cannot run %q: %w", argv[0], err)
 }
 
-// execArgv is the command to run (default $SHELL) and its path.
+// execArgv is the command to run (default defaultShell) and its path.
 func (a *app) execArgv(command []string) (argv []string, path string, err error) {
 	argv = command
 	if len(argv) == 0 {
-		shell, _ := a.io.LookupEnv("SHELL")
-		if shell == "" {
-			shell = "/bin/sh"
-		}
-		argv = []string{shell}
+		argv = []string{defaultShell(runtime.GOOS, a.io.LookupEnv, exec.LookPath)}
 	}
 	path, err = exec.LookPath(argv[0])
 	if err != nil {
@@ -200,11 +199,11 @@ func (a *app) runExecServer(ctx context.Context, opts execOptions) error {
 func serverChildEnv(environ []string, url, token, region, profile string) []string {
 	var out []string
 	for _, kv := range childEnv(environ, creds.Credentials{}, region, profile) {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+		name, _, _ := strings.Cut(kv, "=")
+		if slices.ContainsFunc([]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 			// SDKs read the token from this file rather than the variable
 			// when both are set (EKS Pod Identity sets it).
-			"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE":
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}, func(s string) bool { return extcmd.SameEnvName(name, s) }) {
 			continue
 		}
 		out = append(out, kv)
@@ -215,33 +214,31 @@ func serverChildEnv(environ []string, url, token, region, profile string) []stri
 	)
 }
 
-// runChild runs argv as a child with env, forwarding signals to it, and returns an *exitError with its code (128+N when it
-// died of signal N). It is the path for when kagi must keep running beside
-// the command (a credential server) or cannot exec.
+// runChild runs argv as a child with env, passing signals on to it as
+// execSignals says, and returns an *exitError with its code (128+N when it
+// died of signal N on Unix; on Windows the code as it is, 0xC000013A after
+// Ctrl-C included). It is the path for when kagi must keep running beside
+// the command (a credential server) or cannot exec (Windows).
 func runChild(ctx context.Context, argv, env []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 4)
-	// Ctrl-C at a terminal reaches the whole foreground process group, the
-	// child included; forwarding it again would make Terraform read a second
-	// Ctrl-C as "stop now, without cleanup". So at a terminal only the
-	// signals aimed at kagi alone are forwarded.
-	forward := []os.Signal{syscall.SIGTERM, syscall.SIGHUP}
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		forward = append(forward, syscall.SIGINT, syscall.SIGQUIT)
-	}
-	signal.Notify(sigs, forward...)
+	catch, forward := execSignals(runtime.GOOS, term.IsTerminal(int(os.Stdin.Fd())))
+	signal.Notify(sigs, catch...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run %q: %w", argv[0], err)
 	}
+	defer bindChild(cmd.Process)()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {
 		select {
 		case sig := <-sigs:
-			_ = cmd.Process.Signal(sig)
+			if slices.Contains(forward, sig) {
+				_ = cmd.Process.Signal(sig)
+			}
 		case err := <-done:
 			return childExit(err)
 		}

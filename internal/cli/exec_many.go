@@ -12,11 +12,11 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -118,28 +118,22 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	}
 	argv := append([]string{path}, opts.Command[1:]...)
 
-	// Stop launching on the first interrupt; running children get the
-	// signal (at a terminal they already got Ctrl-C from it).
+	// Stop launching on the first signal; running children get it as
+	// manyStep says (at a terminal they already got Ctrl-C from it).
 	runCtx, stopLaunching := context.WithCancel(ctx)
 	defer stopLaunching()
-	children := &childSet{procs: map[*os.Process]bool{}, tty: term.IsTerminal(int(os.Stdin.Fd()))}
+	children := &childSet{procs: map[*os.Process]bool{}, tty: term.IsTerminal(int(os.Stdin.Fd())), goos: runtime.GOOS}
 	sigs := make(chan os.Signal, 4)
-	forward := []os.Signal{syscall.SIGTERM, syscall.SIGHUP}
-	if !children.tty {
-		forward = append(forward, syscall.SIGINT)
-	}
-	signal.Notify(sigs, append(forward, syscall.SIGINT)...)
+	signal.Notify(sigs, manySignals(runtime.GOOS)...)
 	defer signal.Stop(sigs)
 	var interrupted atomic.Bool
 	go func() {
+		n := 0
 		for sig := range sigs {
+			n++
 			interrupted.Store(true)
 			stopLaunching()
-			for _, f := range forward {
-				if f == sig {
-					children.signal(sig)
-				}
-			}
+			children.signal(sig, n)
 		}
 	}()
 
@@ -219,11 +213,8 @@ func (a *app) runOne(ctx context.Context, profile string, argv []string, opts ma
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = childEnv(a.environ(), got.Credentials, got.Chain.Region, profile)
-	if !children.tty {
-		// Away from a terminal a signal reaches kagi alone: each child gets
-		// a process group of its own, so the forwarded signal reaches what
-		// the child started too (sh -c 'terraform apply').
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if manyOwnGroup(children.goos, children.tty) {
+		ownGroup(cmd)
 	}
 	var stdout, stderr io.Writer
 	var closers []io.Closer
@@ -277,26 +268,26 @@ func writeManySummary(w io.Writer, results []manyResult) {
 	tw.Flush()
 }
 
-// childSet tracks running children to forward signals to.
+// childSet tracks running children to pass signals on to.
 type childSet struct {
 	mu    sync.Mutex
 	procs map[*os.Process]bool
 	// tty: kagi runs at a terminal, whose Ctrl-C reaches the children
-	// directly; otherwise each child leads a process group of its own.
-	tty bool
+	// directly on Unix; goos: the system, for manyStep.
+	tty  bool
+	goos string
 }
 
 func (s *childSet) add(p *os.Process)    { s.mu.Lock(); s.procs[p] = true; s.mu.Unlock() }
 func (s *childSet) remove(p *os.Process) { s.mu.Lock(); delete(s.procs, p); s.mu.Unlock() }
-func (s *childSet) signal(sig os.Signal) {
+
+// signal passes sig, the n-th signal kagi got, on to every running child.
+func (s *childSet) signal(sig os.Signal, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	act := manyStep(s.goos, sig, n, s.tty)
 	for p := range s.procs {
-		if n, ok := sig.(syscall.Signal); ok && !s.tty {
-			_ = syscall.Kill(-p.Pid, n) // the child's whole group
-			continue
-		}
-		_ = p.Signal(sig)
+		applyManyAction(act, p, sig)
 	}
 }
 

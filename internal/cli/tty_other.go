@@ -1,4 +1,4 @@
-//go:build !(aix || darwin || dragonfly || freebsd || linux || netbsd || openbsd || solaris || zos)
+//go:build !(aix || darwin || dragonfly || freebsd || linux || netbsd || openbsd || solaris || zos || windows)
 
 package cli
 
@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-// echoOff has no implementation here: there is no /dev/tty to ask on.
+// echoOff has no implementation here: no terminal modes to set.
 func echoOff(*os.File) (func(), error) {
-	return nil, errors.New("hidden input from /dev/tty is not supported on this system")
+	return nil, errors.New("hidden input from the terminal is not supported on this system")
 }

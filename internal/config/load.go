@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -56,24 +57,56 @@ func Paths(env Env) (configPath, credentialsPath string) {
 	return configPath, credentialsPath
 }
 
-// ExpandPath replaces a leading "~" or "~/" with HOME. It fails when the path
-// needs HOME and HOME is not set.
+// ExpandPath replaces a leading "~" with the user's home directory, as
+// the AWS CLI and SDKs find it: HOME on Unix; on Windows USERPROFILE, else
+// HOMEDRIVE and HOMEPATH (Python's expanduser, which botocore uses; HOME is
+// not read there), where "~\" works as well as "~/". It fails when the
+// path needs a home directory and none is set.
 func ExpandPath(env Env, path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
-		return path, nil
+	return expandPath(runtime.GOOS, env, path)
+}
+
+// expandPath is ExpandPath on the system goos.
+func expandPath(goos string, env Env, path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~")
+	if !ok || rest != "" && rest[0] != '/' && !(goos == "windows" && rest[0] == '\\') {
+		return path, nil // not ~, ~/ or ~\ (~user is left as it is)
 	}
-	home := env.get("HOME")
+	home, from := homeDir(goos, env)
 	if home == "" {
-		return "", fmt.Errorf("cannot expand %q: HOME is not set", path)
+		return "", fmt.Errorf("cannot expand %q: %s is not set", path, from)
 	}
-	return filepath.Join(home, path[1:]), nil
+	if goos == "windows" {
+		// filepath.Join would use this system's separator; the path is
+		// for Windows.
+		if rest == "" {
+			return home, nil
+		}
+		return strings.TrimRight(home, `\/`) + strings.ReplaceAll(rest, "/", `\`), nil
+	}
+	return filepath.Join(home, rest), nil
+}
+
+// homeDir is the user's home directory on the system goos, and the
+// variable that names it (for the error when it is not set).
+func homeDir(goos string, env Env) (home, from string) {
+	if goos != "windows" {
+		return env.get("HOME"), "HOME"
+	}
+	if home := env.get("USERPROFILE"); home != "" {
+		return home, "USERPROFILE"
+	}
+	if drive, p := env.get("HOMEDRIVE"), env.get("HOMEPATH"); drive != "" && p != "" {
+		return drive + p, "USERPROFILE"
+	}
+	return "", "USERPROFILE"
 }
 
 // Load reads and parses the config and credentials files named by env. A
 // file that does not exist is empty, as it is to the AWS CLI (CI runners
 // often have neither); one that cannot be read, or is a directory, is an
-// error naming it. With HOME unset, the default paths are treated as
-// missing so that environment-only use works in bare containers.
+// error naming it. With no home directory (HOME, or USERPROFILE on
+// Windows), the default paths are treated as missing so that environment-only use works in bare containers.
 func Load(env Env) (*Files, error) {
 	cp, crp := Paths(env)
 	cfg, err := loadFile(env, cp, ConfigFile)

@@ -5,7 +5,8 @@
 //
 //   - a time bound (KAGI_HELPER_TIMEOUT, a Go duration, default 5m: generous,
 //     since a helper may itself ask a person), after which the helper and
-//     everything it started are killed;
+//     everything it started are killed (its process group on Unix, its Job
+//     Object on Windows);
 //   - a bounded wait for its output pipe once it has exited, so a grandchild
 //     that keeps stdout open (sh -c 'sleep 1000 & echo ...') cannot hang kagi
 //     while it holds the cache lock;
@@ -15,8 +16,8 @@
 //   - errors that name what ran ("mfa_process of profile \"jump\"") and how it
 //     ended, never its command line (`oathtool --totp -b SEED` holds a TOTP
 //     seed) and never its output;
-//   - for a command line run by the shell, a refusal to run a program that
-//     another user can change (fsguard.CheckNotWritable).
+//   - for a command line run by the shell (Unix), a refusal to run a program
+//     that another user can change (fsguard.CheckNotWritable).
 package extcmd
 
 import (
@@ -26,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -65,21 +67,37 @@ func SecretVars() []string { return secretVars[:] }
 
 // IsSecretVar reports whether the environment variable name holds one of
 // kagi's own secrets.
-func IsSecretVar(name string) bool {
+func IsSecretVar(name string) bool { return isSecretVar(runtime.GOOS, name) }
+
+func isSecretVar(goos, name string) bool {
 	for _, s := range secretVars {
-		if name == s {
+		if sameEnvName(goos, name, s) {
 			return true
 		}
 	}
 	return false
 }
 
+// SameEnvName reports whether a and b name the same environment variable:
+// on Windows names are case-insensitive, so kagi_file_passphrase, which
+// kagi itself reads as KAGI_FILE_PASSPHRASE there, is the same secret.
+func SameEnvName(a, b string) bool { return sameEnvName(runtime.GOOS, a, b) }
+
+func sameEnvName(goos, a, b string) bool {
+	if goos == "windows" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
 // CleanEnv returns environ (NAME=value entries) without kagi's secrets.
-func CleanEnv(environ []string) []string {
+func CleanEnv(environ []string) []string { return cleanEnv(runtime.GOOS, environ) }
+
+func cleanEnv(goos string, environ []string) []string {
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !IsSecretVar(name) {
+		if !isSecretVar(goos, name) {
 			out = append(out, kv)
 		}
 	}
@@ -87,11 +105,11 @@ func CleanEnv(environ []string) []string {
 }
 
 // lookup returns the value of the last NAME= entry of environ, as exec
-// and the shell resolve duplicates.
+// and the shell resolve duplicates (any case of NAME on Windows).
 func lookup(environ []string, name string) (string, bool) {
 	v, ok := "", false
 	for _, kv := range environ {
-		if n, val, _ := strings.Cut(kv, "="); n == name {
+		if n, val, _ := strings.Cut(kv, "="); SameEnvName(n, name) {
 			v, ok = val, true
 		}
 	}
@@ -107,11 +125,13 @@ type Command struct {
 	// Hint is the next step when the command fails (for errors' Hint), or
 	// "".
 	Hint string
-	// Shell is a command line run with /bin/sh -c, as the AWS CLI and
-	// aws-vault run credential_process and mfa_process on Unix. The program
-	// it names (its first word) is found as the shell would find it and
-	// refused when another user can change it; Program names it in that
-	// error. Either Shell or Path is set.
+	// Shell is a command line run with /bin/sh -c, as aws-vault and the
+	// AWS SDKs run credential_process and mfa_process on Unix; on Windows
+	// it is split into words as the AWS CLI splits it there and run
+	// without a shell (shellArgv). On Unix the program it names (its first
+	// word) is found as the shell would find it and refused when another
+	// user can change it; Program names it in that error. Either Shell or
+	// Path is set.
 	Shell   string
 	Program string // what the program is to kagi: "mfa_process program"
 	// Path and Args are a program to run directly (a GUI prompt, ykman).
@@ -220,7 +240,12 @@ func (r *Runner) Output(ctx context.Context, c Command) ([]byte, error) {
 
 	path, args := c.Path, c.Args
 	if c.Shell != "" {
-		if prog := Program(c.Shell, environ); prog != "" {
+		if path, args, err = shellArgv(runtime.GOOS, c.Shell); err != nil {
+			return nil, fail("could not be started: "+err.Error(), err)
+		}
+		// On Windows ACLs, not mode bits, say who may change a file, and
+		// fsguard does not read them (fsguard_windows.go).
+		if prog := Program(c.Shell, environ); prog != "" && runtime.GOOS != "windows" {
 			what := c.Program
 			if what == "" {
 				what = "program"
@@ -229,7 +254,6 @@ func (r *Runner) Output(ctx context.Context, c Command) ([]byte, error) {
 				return nil, err
 			}
 		}
-		path, args = "/bin/sh", []string{"-c", c.Shell}
 	}
 
 	cctx, cancel := context.WithTimeout(ctx, timeout)
@@ -255,9 +279,13 @@ func (r *Runner) Output(ctx context.Context, c Command) ([]byte, error) {
 	}
 	cmd.Stderr = passWriter{stderr}
 	cmd.WaitDelay = waitDelay
-	startGroup(cmd, r.ownGroup)
+	g := startGroup(cmd, r.ownGroup)
+	defer g.close()
 
-	err = cmd.Run()
+	if err = cmd.Start(); err == nil {
+		g.started(cmd.Process)
+		err = cmd.Wait()
+	}
 	switch {
 	case out.exceeded:
 		return nil, fail(fmt.Sprintf("printed more than %d bytes", limit), nil)

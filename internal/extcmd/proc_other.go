@@ -1,10 +1,8 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package extcmd
 
 import "os/exec"
 
-// startGroup leaves the child as it is: without Unix process groups, a
-// timeout kills the child itself (exec.CommandContext), and the bounded
-// wait for its output keeps anything it started from holding kagi.
-func startGroup(*exec.Cmd, bool) {}
+// startGroup: no process groups or jobs here.
+func startGroup(*exec.Cmd, bool) group { return noGroup{} }

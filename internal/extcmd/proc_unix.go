@@ -21,9 +21,9 @@ import (
 // kagi's group, so it can prompt and Ctrl-C reaches it with kagi; a
 // timeout kills the child itself, and the bounded wait for its output
 // keeps anything it left behind from holding kagi.
-func startGroup(cmd *exec.Cmd, always bool) {
+func startGroup(cmd *exec.Cmd, always bool) group {
 	if !always && foregroundOfTerminal() {
-		return
+		return noGroup{}
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
@@ -33,6 +33,7 @@ func startGroup(cmd *exec.Cmd, always bool) {
 		}
 		return nil
 	}
+	return noGroup{} // the group ends with its last process
 }
 
 // foregroundOfTerminal reports whether this process has a controlling

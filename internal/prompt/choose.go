@@ -26,7 +26,8 @@ type Options struct {
 	// Stderr receives the stderr of mfa_process and helpers (nil =
 	// os.Stderr). Nothing is ever written to stdout.
 	Stderr io.Writer
-	// OpenTTY opens the terminal for reading and writing (nil = /dev/tty).
+	// OpenTTY opens the terminal for reading and writing (nil =
+	// OpenTerminal: /dev/tty, or CONIN$ and CONOUT$ on Windows).
 	OpenTTY func() (io.ReadWriteCloser, error)
 	// LookPath finds a helper program (nil = exec.LookPath).
 	LookPath func(file string) (string, error)
@@ -150,9 +151,7 @@ func Choose(opts Options) (Source, error) {
 	return &terminalSource{open: open}, nil
 }
 
-func openDevTTY() (io.ReadWriteCloser, error) {
-	return os.OpenFile("/dev/tty", os.O_RDWR, 0)
-}
+func openDevTTY() (io.ReadWriteCloser, error) { return OpenTerminal() }
 
 // staticSource is a code given up front: --mfa-token or KAGI_MFA_TOKEN.
 type staticSource struct {

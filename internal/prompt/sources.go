@@ -77,6 +77,9 @@ func (s *terminalSource) Code(ctx context.Context, req Request) (string, error) 
 	select {
 	case r := <-done:
 		tty.Close()
+		if errors.Is(r.err, io.EOF) && Interrupted(ctx) {
+			return "", fmt.Errorf("ask for the MFA code on the terminal: %w", ctx.Err())
+		}
 		return r.code, r.err
 	case <-ctx.Done():
 		tty.Close()
