@@ -91,11 +91,12 @@ type artifact struct {
 
 // release is the data every generated file is made from.
 type release struct {
-	version string // without the leading "v": 1.2.3 or 0.0.0-20261129210227-449c601f581c
-	commit  string
-	date    time.Time // the commit's date
-	urlBase string    // with {version} replaced
-	arts    []artifact
+	version   string // without the leading "v": 1.2.3 or 0.0.0-20261129210227-449c601f581c
+	commit    string
+	goVersion string    // the toolchain: a rebuild needs the same one
+	date      time.Time // the commit's date
+	urlBase   string    // with {version} replaced
+	arts      []artifact
 }
 
 func (r releaser) run(targetList []string) error {
@@ -139,14 +140,14 @@ func (r releaser) run(targetList []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: reading build info: %w", t, err)
 		}
-		version, commit, date, err := stamp(bi)
+		version, commit, goVersion, date, err := stamp(bi)
 		if err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
 		if rel == nil {
-			rel = &release{version: version, commit: commit, date: date,
+			rel = &release{version: version, commit: commit, goVersion: goVersion, date: date,
 				urlBase: strings.ReplaceAll(r.urlBase, "{version}", version)}
-		} else if rel.version != version || rel.commit != commit {
+		} else if rel.version != version || rel.commit != commit || rel.goVersion != goVersion {
 			return fmt.Errorf("%s: built as %s at %s, other targets as %s at %s", t, version, commit, rel.version, rel.commit)
 		}
 
@@ -205,19 +206,21 @@ func (r releaser) run(targetList []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(r.stderr, "release: kagi %s (commit %s, %s) in %s\n", rel.version, rel.commit[:12], rel.date.Format(time.RFC3339), r.out)
+	fmt.Fprintf(r.stderr, "release: kagi %s (commit %s, %s, %s) in %s\n",
+		rel.version, rel.commit[:12], rel.date.Format(time.RFC3339), rel.goVersion, r.out)
 	return nil
 }
 
 // build runs go build for t in an environment where nothing but the target
 // can change the output: GOFLAGS, GOAMD64, GOEXPERIMENT and the like from the
-// caller's shell are replaced by fixed values.
+// caller's shell are replaced by fixed values. GOTOOLCHAIN passes through, so
+// that GOTOOLCHAIN=go1.26.8 rebuilds a release with the Go it was built with.
 func (r releaser) build(t target, out string) error {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT", "GODEBUG", "GOTOOLCHAIN",
+		case "GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT", "GODEBUG",
 			"GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM",
 			"CGO_CFLAGS", "CGO_LDFLAGS", "GOROOT_FINAL":
 			continue
@@ -225,7 +228,7 @@ func (r releaser) build(t target, out string) error {
 		env = append(env, kv)
 	}
 	env = append(env, "GOOS="+t.goos, "GOARCH="+t.goarch, "CGO_ENABLED=0",
-		"GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local", "GOAMD64=v1", "GOARM64=v8.0")
+		"GOFLAGS=-mod=readonly", "GOAMD64=v1", "GOARM64=v8.0")
 	cmd := exec.Command(r.goCmd, "build", "-trimpath", "-buildvcs=true", "-o", out, "./cmd/kagi")
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = r.stderr, r.stderr
@@ -239,27 +242,28 @@ func (r releaser) build(t target, out string) error {
 // or Go's pseudo-version), the commit and its date. A release must come from
 // a committed tree: without vcs information, or with uncommitted changes, the
 // binary could not be rebuilt by anyone else.
-func stamp(bi *debug.BuildInfo) (version, commit string, date time.Time, err error) {
+func stamp(bi *debug.BuildInfo) (version, commit, goVersion string, date time.Time, err error) {
 	settings := map[string]string{}
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value
 	}
 	commit = settings["vcs.revision"]
 	if commit == "" {
-		return "", "", time.Time{}, errors.New("the binary has no vcs information: build from a git clone (a worktree is not enough for the go command), with -buildvcs=true")
+		return "", "", "", time.Time{}, errors.New("the binary has no vcs information: build from a git clone (a worktree is not enough for the go command), with -buildvcs=true")
 	}
 	if settings["vcs.modified"] == "true" {
-		return "", "", time.Time{}, errors.New("the tree has uncommitted changes: a release is built from a commit")
+		return "", "", "", time.Time{}, errors.New("the tree has uncommitted changes: a release is built from a commit")
 	}
 	date, err = time.Parse(time.RFC3339, settings["vcs.time"])
 	if err != nil {
-		return "", "", time.Time{}, fmt.Errorf("commit date %q: %w", settings["vcs.time"], err)
+		return "", "", "", time.Time{}, fmt.Errorf("commit date %q: %w", settings["vcs.time"], err)
 	}
+	goVersion = bi.GoVersion
 	version = bi.Main.Version
 	if !strings.HasPrefix(version, "v") || strings.Contains(version, "+") {
-		return "", "", time.Time{}, fmt.Errorf("module version %q is not a release version", version)
+		return "", "", "", time.Time{}, fmt.Errorf("module version %q is not a release version", version)
 	}
-	return strings.TrimPrefix(version, "v"), commit, date.UTC(), nil
+	return strings.TrimPrefix(version, "v"), commit, goVersion, date.UTC(), nil
 }
 
 func (r releaser) write(name string, data []byte) error {

@@ -145,10 +145,10 @@ func buildInfo(version string, settings ...string) *debug.BuildInfo {
 
 func TestStampTakesVersionCommitAndDateFromGit(t *testing.T) {
 	const rev = "449c601f581cb29768f558253c1bc3c714e478ad"
-	v, c, d, err := stamp(buildInfo("v0.0.0-20261129210227-449c601f581c",
+	v, c, g, d, err := stamp(buildInfo("v0.0.0-20261129210227-449c601f581c",
 		"vcs.revision", rev, "vcs.time", "2026-11-29T21:02:27Z", "vcs.modified", "false"))
-	if err != nil || v != "0.0.0-20261129210227-449c601f581c" || c != rev || !d.Equal(commitDate) {
-		t.Fatalf("stamp = %q %q %v %v", v, c, d, err)
+	if err != nil || v != "0.0.0-20261129210227-449c601f581c" || c != rev || g != "go1.26.8" || !d.Equal(commitDate) {
+		t.Fatalf("stamp = %q %q %q %v %v", v, c, g, d, err)
 	}
 	for name, bi := range map[string]*debug.BuildInfo{
 		"no vcs (a worktree, or -buildvcs=false)": buildInfo("(devel)"),
@@ -157,7 +157,7 @@ func TestStampTakesVersionCommitAndDateFromGit(t *testing.T) {
 		"devel version": buildInfo("(devel)",
 			"vcs.revision", rev, "vcs.time", "2026-11-29T21:02:27Z", "vcs.modified", "false"),
 	} {
-		if _, _, _, err := stamp(bi); err == nil {
+		if _, _, _, _, err := stamp(bi); err == nil {
 			t.Errorf("%s: stamp accepted it; a release must come from a clean commit", name)
 		}
 	}
