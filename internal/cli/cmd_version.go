@@ -10,21 +10,26 @@ import (
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print kagi's version and the commit it was built from",
+		Short: "Print kagi's version, the commit it was built from and that commit's date",
 		Args:  cobra.NoArgs,
 		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(a.io.Out, versionString())
+			bi, _ := debug.ReadBuildInfo() // nil (no build info) prints "dev" and "unknown"
+			_, err := fmt.Fprintln(a.io.Out, versionString(bi))
 			return err
 		}),
 	}
 }
 
-// versionString reads the version from the build info the Go toolchain
-// embeds: the module version for `go install ...@vX`, the VCS revision for a
-// build from a checkout (the Makefile builds with -buildvcs=true).
-func versionString() string {
-	version, commit, goVersion := "dev", "unknown", "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// versionString reads everything from the build info the Go toolchain embeds,
+// so no -ldflags are needed and a rebuild of the same commit is byte-identical
+// (docs/install.md): the version is the module version for `go install ...@vX`,
+// and for a build from a git clone (the Makefile and scripts/release.sh build
+// with -buildvcs=true) the tag at the commit or Go's pseudo-version
+// v0.0.0-DATE-COMMIT. The build date is the commit's date (vcs.time), not the
+// time of the build, for the same reason.
+func versionString(bi *debug.BuildInfo) string {
+	version, commit, date, goVersion := "dev", "unknown", "unknown", "unknown"
+	if bi != nil {
 		goVersion = bi.GoVersion
 		if v := bi.Main.Version; v != "" && v != "(devel)" {
 			version = v
@@ -37,6 +42,8 @@ func versionString() string {
 				if len(commit) > 12 {
 					commit = commit[:12]
 				}
+			case "vcs.time":
+				date = s.Value
 			case "vcs.modified":
 				dirty = s.Value == "true"
 			}
@@ -45,5 +52,5 @@ func versionString() string {
 			commit += "-dirty"
 		}
 	}
-	return fmt.Sprintf("kagi %s (commit %s, %s)", version, commit, goVersion)
+	return fmt.Sprintf("kagi %s (commit %s, built %s, %s)", version, commit, date, goVersion)
 }
