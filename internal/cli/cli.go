@@ -66,7 +66,10 @@ func Main(ctx context.Context, args []string, io *IO) int {
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && cmd != nil && cmd != root {
+		err = &inCommand{err: err, path: cmd.CommandPath()}
+	}
 	var ee *exitError
 	if err != nil && !errors.As(err, &ee) && ctx.Err() != nil {
 		// Interrupted (SIGINT/SIGTERM) while kagi itself was working.
@@ -224,6 +227,27 @@ func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 func (e *hintError) Hint() string  { return e.hint }
 
+// inCommand marks an error with the command it came from, so that a usage
+// error points at that command's help rather than kagi's whole list.
+type inCommand struct {
+	err  error
+	path string // "kagi exec"
+}
+
+func (e *inCommand) Error() string { return e.err.Error() }
+func (e *inCommand) Unwrap() error { return e.err }
+
+// usageHint is the hint line of a usage error: the help of the command it
+// came from (err wrapped in *inCommand), else kagi's own.
+func usageHint(err error) string {
+	path := "kagi"
+	var ic *inCommand
+	if errors.As(err, &ic) && ic.path != "" {
+		path = ic.path
+	}
+	return fmt.Sprintf("kagi: hint: run '%s --help' for usage", path)
+}
+
 // hinter is implemented by errors that know the user's next step.
 type hinter interface{ Hint() string }
 
@@ -246,13 +270,13 @@ func report(w io.Writer, err error) int {
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		fmt.Fprintln(w, usageHint(err))
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitError
 	default:
 		// Anything cobra rejected before a command ran.
-		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		fmt.Fprintln(w, usageHint(err))
 		return ExitUsage
 	}
 }
