@@ -152,6 +152,7 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	}
 	root.InitDefaultCompletionCmd()
 	a.strictCompletion(root)
+	a.completeFlagValues(root)
 	return root
 }
 

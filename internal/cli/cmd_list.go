@@ -301,12 +301,3 @@ func (a *app) addStoreColumns(ctx context.Context, entries []listEntry, chains [
 		}
 	}
 }
-
-// completeProfiles offers profile names for shell completion.
-func (a *app) completeProfiles(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	files, err := config.Load(a.io.LookupEnv)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	return files.ProfileNames(), cobra.ShellCompDirectiveNoFileComp
-}
