@@ -36,6 +36,13 @@ type IO struct {
 	Out      io.Writer
 	Err      io.Writer
 	OutIsTTY bool
+	// ErrIsTTY: stderr is a terminal, where a person reads what kagi says
+	// (exec's line before a shell).
+	ErrIsTTY bool
+	// OutWidth is the terminal's width in columns when stdout is one (0:
+	// unknown, 80 assumed). Called only by the commands that lay out a
+	// table, so that the warm path asks nothing more of the terminal.
+	OutWidth func() int
 	// LookupEnv reads the environment (os.LookupEnv, or a map in tests).
 	LookupEnv func(string) (string, bool)
 	// Environ is the whole environment, NAME=value (os.Environ), that the
@@ -51,10 +58,21 @@ func SystemIO() *IO {
 		Out:       os.Stdout,
 		Err:       os.Stderr,
 		OutIsTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		ErrIsTTY:  term.IsTerminal(int(os.Stderr.Fd())),
+		OutWidth:  stdoutWidth,
 		LookupEnv: os.LookupEnv,
 		Environ:   os.Environ,
 		Now:       time.Now,
 	}
+}
+
+// stdoutWidth is the width of the terminal on stdout, 0 when unknown.
+func stdoutWidth() int {
+	w, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Main runs kagi with args (without the program name) and returns the exit
