@@ -75,6 +75,7 @@ func TestListArgvToOptions(t *testing.T) {
 	}{
 		{[]string{"list"}, listOptions{}, ExitOK},
 		{[]string{"list", "--json"}, listOptions{JSON: true}, ExitOK},
+		{[]string{"list", "--wide"}, listOptions{Wide: true}, ExitOK},
 		{[]string{"ls", "a", "b"}, listOptions{Profiles: []string{"a", "b"}}, ExitOK},
 		{[]string{"list", "--jsn"}, listOptions{}, ExitUsage},
 	} {
@@ -97,7 +98,7 @@ func TestListArgvToOptions(t *testing.T) {
 			if got == nil {
 				t.Fatal("list did not run")
 			}
-			if got.JSON != tc.want.JSON || strings.Join(got.Profiles, ",") != strings.Join(tc.want.Profiles, ",") {
+			if got.JSON != tc.want.JSON || got.Wide != tc.want.Wide || strings.Join(got.Profiles, ",") != strings.Join(tc.want.Profiles, ",") {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
 		})
@@ -130,7 +131,14 @@ source_profile = jump
 			"jump\tkeyring\tarn:aws:iam::111111111111:mfa/jumpuser\t-\t-\t-\t-\n",
 			"prod\tkeyring (jump)\tarn:aws:iam::111111111111:mfa/jumpuser\tarn:aws:iam::333333333333:role/admin\tus-east-1\t-\t-\n",
 		}},
-		{"terminal", listOptions{}, true, []string{"PROFILE  ", "prod     ", "keyring (jump)"}},
+		{"terminal", listOptions{}, true, []string{
+			"PROFILE  SOURCE          MFA           ROLE                SESSION\n",
+			"jump     jump (no keys)  mfa/jumpuser  -                   -\n",
+			"prod     jump (no keys)  mfa/jumpuser  333333333333:admin  -\n",
+			"broken   cannot be used: " + cfg[:min(len(cfg), 40)],
+		}},
+		{"terminal, wide", listOptions{Wide: true}, true, []string{"PROFILE  ", "prod     ", "keyring (jump)", "arn:aws:iam::333333333333:role/admin", "us-east-1"}},
+		{"json, wide", listOptions{JSON: true, Wide: true}, false, []string{`"role_arn": "arn:aws:iam::333333333333:role/admin"`}},
 		{"json", listOptions{JSON: true}, false, []string{
 			`"name": "prod"`, `"region": "us-east-1"`, `"kind": "keyring"`, `"duration_seconds": 43200`,
 			`"role_arn": "arn:aws:iam::333333333333:role/admin"`, `"error": "` + cfg + `:8: `,
