@@ -125,7 +125,7 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		}
 	}
 	entries := []listEntry{}
-	var broken error // the first profile named by the user that cannot be used
+	var broken error           // the first profile named by the user that cannot be used
 	var chains []*config.Chain // per entry; nil when it could not be resolved
 	names := opts.Profiles
 	if len(names) == 0 {
