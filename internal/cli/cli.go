@@ -36,6 +36,13 @@ type IO struct {
 	Out      io.Writer
 	Err      io.Writer
 	OutIsTTY bool
+	// ErrIsTTY: stderr is a terminal, where a person reads what kagi says
+	// (exec's line before a shell).
+	ErrIsTTY bool
+	// OutWidth is the terminal's width in columns when stdout is one (0:
+	// unknown, 80 assumed). Called only by the commands that lay out a
+	// table, so that the warm path asks nothing more of the terminal.
+	OutWidth func() int
 	// LookupEnv reads the environment (os.LookupEnv, or a map in tests).
 	LookupEnv func(string) (string, bool)
 	// Environ is the whole environment, NAME=value (os.Environ), that the
@@ -51,10 +58,21 @@ func SystemIO() *IO {
 		Out:       os.Stdout,
 		Err:       os.Stderr,
 		OutIsTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		ErrIsTTY:  term.IsTerminal(int(os.Stderr.Fd())),
+		OutWidth:  stdoutWidth,
 		LookupEnv: os.LookupEnv,
 		Environ:   os.Environ,
 		Now:       time.Now,
 	}
+}
+
+// stdoutWidth is the width of the terminal on stdout, 0 when unknown.
+func stdoutWidth() int {
+	w, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Main runs kagi with args (without the program name) and returns the exit
@@ -66,7 +84,10 @@ func Main(ctx context.Context, args []string, io *IO) int {
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && cmd != nil && cmd != root {
+		err = &inCommand{err: err, path: cmd.CommandPath()}
+	}
 	var ee *exitError
 	if err != nil && !errors.As(err, &ee) && ctx.Err() != nil {
 		// Interrupted (SIGINT/SIGTERM) while kagi itself was working.
@@ -149,6 +170,7 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	}
 	root.InitDefaultCompletionCmd()
 	a.strictCompletion(root)
+	a.completeFlagValues(root)
 	return root
 }
 
@@ -224,6 +246,27 @@ func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 func (e *hintError) Hint() string  { return e.hint }
 
+// inCommand marks an error with the command it came from, so that a usage
+// error points at that command's help rather than kagi's whole list.
+type inCommand struct {
+	err  error
+	path string // "kagi exec"
+}
+
+func (e *inCommand) Error() string { return e.err.Error() }
+func (e *inCommand) Unwrap() error { return e.err }
+
+// usageHint is the hint line of a usage error: the help of the command it
+// came from (err wrapped in *inCommand), else kagi's own.
+func usageHint(err error) string {
+	path := "kagi"
+	var ic *inCommand
+	if errors.As(err, &ic) && ic.path != "" {
+		path = ic.path
+	}
+	return fmt.Sprintf("kagi: hint: run '%s --help' for usage", path)
+}
+
 // hinter is implemented by errors that know the user's next step.
 type hinter interface{ Hint() string }
 
@@ -246,13 +289,13 @@ func report(w io.Writer, err error) int {
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		fmt.Fprintln(w, usageHint(err))
 		return ExitUsage
 	case errors.As(err, &re):
 		return ExitError
 	default:
 		// Anything cobra rejected before a command ran.
-		fmt.Fprintln(w, "kagi: hint: run 'kagi --help' for usage")
+		fmt.Fprintln(w, usageHint(err))
 		return ExitUsage
 	}
 }

@@ -48,6 +48,9 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 			"kagi: error: wrapped: ", "kagi: hint: "},
 		{"usage error", usageErrorf("bad flag"), ExitUsage, "kagi: error: bad flag\n", "kagi: hint: run 'kagi --help' for usage\n"},
 		{"cobra's own error", errors.New(`unknown command "x" for "kagi"`), ExitUsage, "kagi: error: unknown command", "run 'kagi --help'"},
+		{"usage error in a command", &inCommand{usageErrorf("bad flag"), "kagi exec"}, ExitUsage, "kagi: error: bad flag\n", "kagi: hint: run 'kagi exec --help' for usage\n"},
+		{"cobra's error in a command", &inCommand{errors.New("accepts 1 arg(s), received 0"), "kagi credential-process"}, ExitUsage, "", "kagi: hint: run 'kagi credential-process --help' for usage\n"},
+		{"runtime error in a command", &inCommand{&runError{errors.New("boom")}, "kagi exec"}, ExitError, "kagi: error: boom\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -72,6 +75,7 @@ func TestListArgvToOptions(t *testing.T) {
 	}{
 		{[]string{"list"}, listOptions{}, ExitOK},
 		{[]string{"list", "--json"}, listOptions{JSON: true}, ExitOK},
+		{[]string{"list", "--wide"}, listOptions{Wide: true}, ExitOK},
 		{[]string{"ls", "a", "b"}, listOptions{Profiles: []string{"a", "b"}}, ExitOK},
 		{[]string{"list", "--jsn"}, listOptions{}, ExitUsage},
 	} {
@@ -94,7 +98,7 @@ func TestListArgvToOptions(t *testing.T) {
 			if got == nil {
 				t.Fatal("list did not run")
 			}
-			if got.JSON != tc.want.JSON || strings.Join(got.Profiles, ",") != strings.Join(tc.want.Profiles, ",") {
+			if got.JSON != tc.want.JSON || got.Wide != tc.want.Wide || strings.Join(got.Profiles, ",") != strings.Join(tc.want.Profiles, ",") {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
 		})
@@ -127,7 +131,14 @@ source_profile = jump
 			"jump\tkeyring\tarn:aws:iam::111111111111:mfa/jumpuser\t-\t-\t-\t-\n",
 			"prod\tkeyring (jump)\tarn:aws:iam::111111111111:mfa/jumpuser\tarn:aws:iam::333333333333:role/admin\tus-east-1\t-\t-\n",
 		}},
-		{"terminal", listOptions{}, true, []string{"PROFILE  ", "prod     ", "keyring (jump)"}},
+		{"terminal", listOptions{}, true, []string{
+			"PROFILE  SOURCE          MFA           ROLE                SESSION\n",
+			"jump     jump (no keys)  mfa/jumpuser  -                   -\n",
+			"prod     jump (no keys)  mfa/jumpuser  333333333333:admin  -\n",
+			"broken   cannot be used: " + cfg[:min(len(cfg), 40)],
+		}},
+		{"terminal, wide", listOptions{Wide: true}, true, []string{"PROFILE  ", "prod     ", "keyring (jump)", "arn:aws:iam::333333333333:role/admin", "us-east-1"}},
+		{"json, wide", listOptions{JSON: true, Wide: true}, false, []string{`"role_arn": "arn:aws:iam::333333333333:role/admin"`}},
 		{"json", listOptions{JSON: true}, false, []string{
 			`"name": "prod"`, `"region": "us-east-1"`, `"kind": "keyring"`, `"duration_seconds": 43200`,
 			`"role_arn": "arn:aws:iam::333333333333:role/admin"`, `"error": "` + cfg + `:8: `,

@@ -147,6 +147,9 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	}
 	env := childEnv(a.environ(), got.Credentials, got.Chain.Region, got.Chain.Profile)
 	a.log().Printf("exec: %s (profile %q, credentials expire %s)", path, got.Chain.Profile, expiryText(got.Credentials.Expiration))
+	if len(opts.Command) == 0 && a.io.ErrIsTTY {
+		fmt.Fprintln(a.io.Err, shellLine(got.Chain, got.Credentials.Expiration, a.io.Now()))
+	}
 	if runtime.GOOS == "windows" {
 		// No exec(2): run it as a child in kagi's console, which gives it
 		// Ctrl-C and Ctrl-Break itself, and pass its exit code on.

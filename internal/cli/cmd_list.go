@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +22,8 @@ import (
 
 type listOptions struct {
 	JSON     bool
-	Profiles []string // only these; an unknown or invalid one is an error
+	Wide     bool     // full ARNs and every column on a terminal
+	Profiles []string // only these; an unknown one is an error
 }
 
 func (a *app) listCommand() *cobra.Command {
@@ -32,14 +36,20 @@ func (a *app) listCommand() *cobra.Command {
 kagi would use for it: the source of long-term credentials, the session
 (GetSessionToken: with the MFA device in the MFA column, or "session without
 MFA" for keys that assume no role), and the roles assumed in turn. A profile
-that cannot be used shows why. SESSIONS are the cached sessions 'kagi exec
-PROFILE' would use now, with the time they have left; none are shown where
-finding them would mean reading a web identity token or running a helper.
-With PROFILE arguments, only those are listed, and one that does not exist or
-cannot be used is an error.
+that cannot be used is a row that says why. SESSIONS are the cached sessions
+'kagi exec PROFILE' would use now, with the time they have left; none are
+shown where finding them would mean reading a web identity token or running a
+helper. With PROFILE arguments, only those are listed; one that does not
+exist is an error, and one that cannot be used is listed with why and then
+is an error (exit code 1).
 
-On a terminal the output is a table; in a pipe it is tab-separated lines
-without a header; with --json it is a JSON array for scripts.`,
+On a terminal the output is a table that fits its width: ROLE the final
+role as ACCOUNT:NAME ("+N " when N roles are assumed before it), MFA devices
+as mfa/NAME, SOURCE the profile whose keys start the
+chain ("no keys" when none are stored), SESSION the time left before a new
+MFA code is needed. --wide shows the full ARNs, the region and every cached
+session. In a pipe the output is tab-separated lines without a header and
+with full ARNs; with --json it is a JSON array for scripts.`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -48,6 +58,7 @@ without a header; with --json it is a JSON array for scripts.`,
 		}),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "on a terminal: full ARNs, the region and every cached session")
 	return cmd
 }
 
@@ -67,6 +78,10 @@ type listEntry struct {
 	Session *listSessionStep `json:"session,omitempty"`
 	Roles   []listRole       `json:"roles"`
 	Error   string           `json:"error,omitempty"`
+
+	// sourceKeys: keys of the source profile (Source.Profile) are in the
+	// keyring, for a keyring source (nil: unknown or another source).
+	sourceKeys *bool
 }
 
 // listSession is a cached session of the profile and how long it has left.
@@ -110,26 +125,37 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		}
 	}
 	entries := []listEntry{}
+	var broken error           // the first profile named by the user that cannot be used
 	var chains []*config.Chain // per entry; nil when it could not be resolved
 	names := opts.Profiles
 	if len(names) == 0 {
 		names = files.ProfileNames()
 	}
+	if len(names) == 0 {
+		a.sayWhereNoProfiles()
+	}
 	for _, name := range names {
 		chain, err := config.Resolve(files, config.Request{Profile: name, Env: a.io.LookupEnv})
 		if err != nil && len(opts.Profiles) > 0 {
-			return err
+			if !files.HasProfile(name) {
+				// Asked for by name and not there: a mistake, with "did
+				// you mean".
+				return err
+			}
+			// There but broken: a row that says why, beside the other
+			// profiles asked for, and then the error with its hint.
+			if broken == nil {
+				broken = err
+			}
 		}
 		if err != nil {
 			log.Printf("profile %q: %v", name, err)
-			entries = append(entries, listEntry{Name: name, Roles: []listRole{}, Sessions: []listSession{}, Error: err.Error()})
-			chains = append(chains, nil)
-			continue
+		} else {
+			for _, r := range chain.Reasons {
+				log.Printf("%s", r)
+			}
 		}
-		for _, r := range chain.Reasons {
-			log.Printf("%s", r)
-		}
-		entries = append(entries, newListEntry(name, chain))
+		entries = append(entries, newListEntry(name, chain, err))
 		chains = append(chains, chain)
 	}
 	a.addStoreColumns(ctx, entries, chains, files)
@@ -138,16 +164,58 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 		// failing leaves its column unknown, but Ctrl-C ends kagi.
 		return err
 	}
+	if err := a.writeList(entries, opts); err != nil {
+		return err
+	}
+	return broken
+}
+
+// writeList prints entries as JSON, the terminal's table (narrow unless
+// --wide) or tab-separated lines.
+func (a *app) writeList(entries []listEntry, opts listOptions) error {
 	if opts.JSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(entries)
 	}
+	if a.io.OutIsTTY && !opts.Wide {
+		width := 0
+		if a.io.OutWidth != nil {
+			width = a.io.OutWidth()
+		}
+		if width <= 0 {
+			width = 80
+		}
+		return writeListNarrow(a.io.Out, entries, width)
+	}
 	return writeListTable(a.io.Out, entries, a.io.OutIsTTY)
 }
 
-func newListEntry(name string, c *config.Chain) listEntry {
+// sayWhereNoProfiles tells, on stderr, which files were read when there are
+// no profiles at all: an empty list alone does not say that kagi looked in
+// the wrong place (AWS_CONFIG_FILE unset in this shell, another HOME).
+func (a *app) sayWhereNoProfiles() {
+	cp, crp := config.Paths(a.io.LookupEnv)
+	where := func(p string) string {
+		real, err := config.ExpandPath(a.io.LookupEnv, p)
+		if err != nil {
+			return p + " (no home directory)"
+		}
+		if _, err := os.Stat(real); errors.Is(err, fs.ErrNotExist) {
+			return real + " (no such file)"
+		}
+		return real
+	}
+	fmt.Fprintf(a.io.Err, "kagi: no profiles in %s or %s\n", where(cp), where(crp))
+}
+
+// newListEntry is one profile's entry: what its chain resolves to, or
+// (err set) why it cannot be used.
+func newListEntry(name string, c *config.Chain, err error) listEntry {
+	if err != nil {
+		return listEntry{Name: name, Roles: []listRole{}, Sessions: []listSession{}, Error: err.Error()}
+	}
 	e := listEntry{
 		Name:     name,
 		Region:   c.Region,
@@ -260,6 +328,10 @@ func (a *app) addStoreColumns(ctx context.Context, entries []listEntry, chains [
 		for i := range entries {
 			v := stored[entries[i].Name]
 			entries[i].KeysStored = &v
+			if src := entries[i].Source; src != nil && src.Kind == config.KeyringKeys.String() {
+				s := stored[src.Profile]
+				entries[i].sourceKeys = &s
+			}
 		}
 	}
 	store, err := a.cache()
@@ -300,13 +372,4 @@ func (a *app) addStoreColumns(ctx context.Context, entries []listEntry, chains [
 			})
 		}
 	}
-}
-
-// completeProfiles offers profile names for shell completion.
-func (a *app) completeProfiles(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	files, err := config.Load(a.io.LookupEnv)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	return files.ProfileNames(), cobra.ShellCompDirectiveNoFileComp
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +28,8 @@ type credFlags struct {
 	TransitiveTags  []string // KEY, repeatable
 	SourceIdentity  string
 	OIDC            string // "github"
+	// Prompt is --prompt: how to ask for an MFA code, beating KAGI_PROMPT.
+	Prompt promptKind
 	// noPrompt is not a flag: write-credentials --all sets it so that a
 	// chain that needs an MFA code fails at once with *needsCodeError,
 	// whatever --mfa-token, KAGI_MFA_TOKEN, mfa_process or a terminal offer.
@@ -46,6 +50,21 @@ func (f *credFlags) register(cmd *cobra.Command) {
 	fs.StringArrayVar(&f.TransitiveTags, "transitive-tag", nil, "session tag KEY to pass on to roles assumed from this one (repeatable)")
 	fs.StringVar(&f.SourceIdentity, "source-identity", "", "source identity for the role session (else source_identity)")
 	fs.StringVar(&f.OIDC, "oidc", "", "without a profile: get a web identity token from this provider (github: GitHub Actions)")
+	fs.Var(&f.Prompt, "prompt", "how to ask for an MFA code: "+strings.Join(prompt.Kinds(), ", ")+" (else KAGI_PROMPT, else the terminal)")
+}
+
+// promptKind is the value of --prompt: one of prompt.Kinds, checked when
+// the flag is parsed, so a mistake is a usage error before anything runs.
+type promptKind string
+
+func (p *promptKind) String() string { return string(*p) }
+func (p *promptKind) Type() string   { return "KIND" }
+func (p *promptKind) Set(s string) error {
+	if !slices.Contains(prompt.Kinds(), s) {
+		return fmt.Errorf("not a prompt kagi knows: choose %s", strings.Join(prompt.Kinds(), ", "))
+	}
+	*p = promptKind(s)
+	return nil
 }
 
 // tags reads --session-tag KEY=VALUE flags; a key given twice is a mistake.
@@ -135,6 +154,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 			}
 			return prompt.Choose(prompt.Options{
 				Token:          f.MFAToken,
+				Prompt:         string(f.Prompt),
 				Env:            a.io.LookupEnv,
 				Process:        mfaProcess,
 				ProcessProfile: processProfile,

@@ -15,10 +15,13 @@ import (
 // Options are what Choose needs to pick a source. A nil hook means the
 // real thing.
 type Options struct {
-	Token          string                      // --mfa-token
-	Env            func(string) (string, bool) // nil = os.LookupEnv
-	Process        string                      // the profile's mfa_process
-	ProcessProfile string                      // the profile mfa_process was found in, for its errors
+	Token string                      // --mfa-token
+	Env   func(string) (string, bool) // nil = os.LookupEnv
+	// Prompt is --prompt: the prompt to ask with, which beats KAGI_PROMPT
+	// ("" = KAGI_PROMPT, else the terminal).
+	Prompt         string
+	Process        string // the profile's mfa_process
+	ProcessProfile string // the profile mfa_process was found in, for its errors
 	// Environ is the environment mfa_process and the prompt helpers start
 	// from (nil = os.Environ); kagi's own secrets are removed from it and
 	// KAGI_HELPER_TIMEOUT in it bounds them (extcmd).
@@ -36,7 +39,7 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Prompts that KAGI_PROMPT may name.
+// Prompts that KAGI_PROMPT and --prompt may name.
 const (
 	PromptTerminal  = "terminal"
 	PromptZenity    = "zenity"
@@ -44,6 +47,12 @@ const (
 	PromptOSAScript = "osascript"
 	PromptYkman     = "ykman"
 )
+
+// Kinds are the prompts KAGI_PROMPT and --prompt may name, in the order
+// help and completion list them.
+func Kinds() []string {
+	return []string{PromptTerminal, PromptZenity, PromptKDialog, PromptOSAScript, PromptYkman}
+}
 
 // ValidCode reports whether s looks like an MFA code: 6 digits from an
 // authenticator app, up to 8 from some hardware tokens.
@@ -79,17 +88,24 @@ func (e *NoPromptError) Hint() string {
 // PromptError refuses a KAGI_PROMPT that names an unknown or missing
 // prompt.
 type PromptError struct {
-	Prompt string // the value of KAGI_PROMPT
+	Prompt string // the value of KAGI_PROMPT or --prompt
+	Flag   bool   // it came from --prompt
 	Err    error
 }
 
 func (e *PromptError) Error() string {
+	if e.Flag {
+		return fmt.Sprintf("--prompt %q: %v", e.Prompt, e.Err)
+	}
 	return fmt.Sprintf("KAGI_PROMPT=%q: %v", e.Prompt, e.Err)
 }
 
 func (e *PromptError) Unwrap() error { return e.Err }
 
 func (e *PromptError) Hint() string {
+	if e.Flag {
+		return "pass --prompt terminal, zenity, kdialog, osascript or ykman (installed and in PATH), or leave it out to ask on the terminal"
+	}
 	return "set KAGI_PROMPT to terminal, zenity, kdialog, osascript or ykman (installed and in PATH), or unset it to ask on the terminal"
 }
 
@@ -97,8 +113,8 @@ func (e *PromptError) Hint() string {
 var ErrCancelled = errors.New("the MFA prompt was cancelled")
 
 // Choose returns the first source that applies, in the order of DESIGN.md:
-// --mfa-token, KAGI_MFA_TOKEN, mfa_process, the prompt named by KAGI_PROMPT,
-// the terminal. With none it fails at once with a *NoPromptError; it never
+// --mfa-token, KAGI_MFA_TOKEN, mfa_process, the prompt named by --prompt,
+// else KAGI_PROMPT, the terminal. With none it fails at once with a *NoPromptError; it never
 // waits for input.
 func Choose(opts Options) (Source, error) {
 	env := opts.Env
@@ -122,7 +138,11 @@ func Choose(opts Options) (Source, error) {
 	if open == nil {
 		open = openDevTTY
 	}
-	if p, _ := env("KAGI_PROMPT"); p != "" && p != PromptTerminal {
+	p, flag := opts.Prompt, opts.Prompt != ""
+	if !flag {
+		p, _ = env("KAGI_PROMPT")
+	}
+	if p != "" && p != PromptTerminal {
 		lookPath := opts.LookPath
 		if lookPath == nil {
 			lookPath = exec.LookPath
@@ -130,11 +150,11 @@ func Choose(opts Options) (Source, error) {
 		switch p {
 		case PromptZenity, PromptKDialog, PromptOSAScript, PromptYkman:
 		default:
-			return nil, &PromptError{Prompt: p, Err: errors.New("not a prompt kagi knows")}
+			return nil, &PromptError{Prompt: p, Flag: flag, Err: errors.New("not a prompt kagi knows")}
 		}
 		path, err := lookPath(p)
 		if err != nil {
-			return nil, &PromptError{Prompt: p, Err: fmt.Errorf("%q is not installed or not in PATH", p)}
+			return nil, &PromptError{Prompt: p, Flag: flag, Err: fmt.Errorf("%q is not installed or not in PATH", p)}
 		}
 		if p == PromptYkman {
 			return &ykmanSource{path: path, run: r}, nil

@@ -113,6 +113,9 @@ func TestChoosePrecedence(t *testing.T) {
 		{"KAGI_PROMPT beats the terminal", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), OpenTTY: tty}, "KAGI_PROMPT=zenity", true},
 		{"ykman is not interactive", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "ykman"}), OpenTTY: noTTY}, "KAGI_PROMPT=ykman", false},
 		{"KAGI_PROMPT=terminal", prompt.Options{Env: envOf(map[string]string{"KAGI_PROMPT": "terminal"}), OpenTTY: tty}, "the terminal", true},
+		{"--prompt beats KAGI_PROMPT", prompt.Options{Prompt: "ykman", Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), OpenTTY: tty}, "KAGI_PROMPT=ykman", false},
+		{"--prompt terminal beats KAGI_PROMPT", prompt.Options{Prompt: "terminal", Env: envOf(map[string]string{"KAGI_PROMPT": "zenity"}), OpenTTY: tty}, "the terminal", true},
+		{"mfa_process beats --prompt", prompt.Options{Prompt: "zenity", Env: envOf(nil), Process: "echo 1", OpenTTY: tty}, "mfa_process", false},
 		{"the terminal last", prompt.Options{Env: envOf(nil), OpenTTY: tty}, "the terminal", true},
 		{"empty KAGI_MFA_TOKEN is unset", prompt.Options{Env: envOf(map[string]string{"KAGI_MFA_TOKEN": ""}), OpenTTY: tty}, "the terminal", true},
 		{"blank mfa_process is unset", prompt.Options{Env: envOf(nil), Process: "  ", OpenTTY: tty}, "the terminal", true},
@@ -447,6 +450,16 @@ func TestDialogs(t *testing.T) {
 		var pe *prompt.PromptError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), `"zenity"`) || pe.Hint() == "" {
 			t.Fatalf("error %v; want a *PromptError naming zenity", err)
+		}
+	})
+
+	t.Run("--prompt not installed", func(t *testing.T) {
+		binDir(t, nil)
+		t.Setenv("PATH", t.TempDir())
+		_, err := prompt.Choose(prompt.Options{Prompt: "kdialog", Env: envOf(map[string]string{"KAGI_PROMPT": "terminal"}), OpenTTY: noTTY})
+		var pe *prompt.PromptError
+		if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), `--prompt "kdialog": `) || !strings.Contains(pe.Hint(), "--prompt") {
+			t.Fatalf("error %v; want a *PromptError naming --prompt kdialog and hinting it", err)
 		}
 	})
 
