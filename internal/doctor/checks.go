@@ -272,8 +272,12 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 	for _, name := range names {
 		chain, err := config.Resolve(files, config.Request{Profile: name, Env: in.Env})
 		if err != nil {
-			out = append(out, Finding{Check: CheckProfile, Status: Fail, Subject: name, Message: err.Error(),
-				Fix: orDefault(fixOf(err), fmt.Sprintf("correct profile %q as the message says", name))})
+			fix := orDefault(fixOf(err), fmt.Sprintf("correct profile %q as the message says", name))
+			var unk *config.UnknownProfileError
+			if errors.As(err, &unk) && unk.Suggestion != "" {
+				fix = fmt.Sprintf("did you mean %q? write that instead of %q", unk.Suggestion, unk.Name)
+			}
+			out = append(out, Finding{Check: CheckProfile, Status: Fail, Subject: name, Message: err.Error(), Fix: fix})
 			continue
 		}
 		chains[name] = chain
@@ -295,7 +299,11 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 		out = append(out, Finding{Check: CheckProfile, Status: OK, Subject: cp,
 			Message: fmt.Sprintf("no profiles in %s or %s: only environment mode (keys or a web identity in the environment) works", cp, crp)})
 	case len(out) == 0:
-		out = append(out, Finding{Check: CheckProfile, Status: OK, Message: fmt.Sprintf("%s resolve", plural(len(names), "profile"))})
+		msg := fmt.Sprintf("all %d profiles resolve", len(names))
+		if len(names) == 1 {
+			msg = "the one profile resolves"
+		}
+		out = append(out, Finding{Check: CheckProfile, Status: OK, Message: msg})
 	}
 	return chains, out
 }
