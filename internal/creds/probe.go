@@ -2,16 +2,12 @@ package creds
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/kagi-cli/kagi/internal/config"
 )
@@ -22,32 +18,33 @@ const MaxClockSkew = maxClockSkew
 
 // ServerTime asks chain's STS endpoint for its time: an unsigned
 // sts:GetCallerIdentity, which STS refuses (MissingAuthenticationToken) but
-// answers, like every answer, with its Date. No credentials are sent, so
-// none are needed and no MFA code is asked for. It returns the endpoint,
+// answers, like every answer, with its Date. The endpoint is the one
+// kagi's own calls use (newClients: custom endpoints, regional or global).
+// No credentials are sent, so none are needed and no MFA code is asked for. It returns the endpoint,
 // this machine's clock when the answer came (now, nil: time.Now) and STS's.
 func ServerTime(ctx context.Context, chain *config.Chain, httpClient *http.Client, now func() time.Time) (endpoint string, local, server time.Time, err error) {
 	if now == nil {
 		now = time.Now
 	}
 	c := newClients(ctx, chain, httpClient)
-	var date string
-	capture := middleware.DeserializeMiddlewareFunc("kagiServerDate", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-		out, md, err := next.HandleDeserialize(ctx, in)
-		if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp != nil {
-			date, local = resp.Header.Get("Date"), now()
-		}
-		return out, md, err
-	})
-	_, callErr := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
-		o.Credentials = aws.AnonymousCredentials{}
-		o.RetryMaxAttempts = 1
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error { return s.Deserialize.Add(capture, middleware.After) })
-	})
+	// By hand rather than through the SDK's client: the client refuses to
+	// send a request it cannot sign.
+	const body = "Action=GetCallerIdentity&Version=2011-06-15"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(body))
+	if err != nil {
+		return c.endpoint, time.Time{}, time.Time{}, fmt.Errorf("sts:GetCallerIdentity at %s: %w", c.endpoint, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return c.endpoint, time.Time{}, time.Time{}, fmt.Errorf("sts:GetCallerIdentity at %s: %w", c.endpoint, err)
+	}
+	local = now()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	date := resp.Header.Get("Date")
 	if date == "" {
-		if callErr == nil {
-			callErr = errors.New("the answer had no Date header")
-		}
-		return c.endpoint, time.Time{}, time.Time{}, fmt.Errorf("sts:GetCallerIdentity at %s: %w", c.endpoint, callErr)
+		return c.endpoint, time.Time{}, time.Time{}, fmt.Errorf("sts:GetCallerIdentity at %s: the answer (HTTP %d) had no Date header", c.endpoint, resp.StatusCode)
 	}
 	server, err = http.ParseTime(date)
 	if err != nil {

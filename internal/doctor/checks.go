@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/fsguard"
 	"github.com/kagi-cli/kagi/internal/keyring"
 )
@@ -96,10 +97,10 @@ type ClockReading struct {
 const MaxKeyAge = 90 * 24 * time.Hour
 
 // Clock tolerances: beyond MaxClockSkew SigV4 requests are refused and kagi
-// refuses the credentials STS returns (internal/creds); beyond
-// clockWarnSkew the clock is drifting towards it.
+// refuses the credentials STS returns (internal/creds, the same bound);
+// beyond clockWarnSkew the clock is drifting towards it.
 const (
-	MaxClockSkew  = 5 * time.Minute
+	MaxClockSkew  = creds.MaxClockSkew
 	clockWarnSkew = time.Minute
 )
 
