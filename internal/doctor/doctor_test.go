@@ -311,9 +311,9 @@ func TestClockFinding(t *testing.T) {
 
 func TestWordsAndVersions(t *testing.T) {
 	for line, want := range map[string]string{
-		"kagi credential-process prod":                  "kagi|credential-process|prod",
+		"kagi credential-process prod":                    "kagi|credential-process|prod",
 		"AWS_X=1 '/opt/my bin/kagi' credential-process p": "/opt/my bin/kagi|credential-process|p",
-		`"C:\kagi.exe" credential-process p`:            `C:kagi.exe|credential-process|p`,
+		`"C:\kagi.exe" credential-process p`:              `C:kagi.exe|credential-process|p`,
 	} {
 		w, ok := words(line)
 		if !ok || strings.Join(w, "|") != want {
