@@ -310,6 +310,9 @@ func TestClockFinding(t *testing.T) {
 }
 
 func TestWordsAndVersions(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("sh's quoting rules; Windows splits as extcmd's own tests check")
+	}
 	for line, want := range map[string]string{
 		"kagi credential-process prod":                    "kagi|credential-process|prod",
 		"AWS_X=1 '/opt/my bin/kagi' credential-process p": "/opt/my bin/kagi|credential-process|p",

@@ -59,6 +59,10 @@ func helperLines(files *config.Files) []helperLine {
 // enough to see its program and arguments: assignments before the program
 // are skipped. ok is false for what it cannot split.
 func words(line string) ([]string, bool) {
+	if runtime.GOOS == "windows" {
+		w, err := extcmd.SplitWindowsCommandLine(line)
+		return w, err == nil && len(w) > 0
+	}
 	var out []string
 	rest := line
 	for {
@@ -105,7 +109,7 @@ func checkCredentialProcess(ctx context.Context, files *config.Files, in Inputs)
 				Fix:     fmt.Sprintf("give kagi its own profile (say %q with the role) and name that one: credential_process = kagi credential-process %s-kagi", h.profile+"-kagi", h.profile)})
 			continue
 		}
-		prog := extcmd.Program(h.line, in.Environ)
+		prog := findProgram(h.line, argv[0], in.Environ)
 		if prog == "" || !isFile(prog) {
 			out = append(out, Finding{Check: CheckCredentialProcess, Status: Fail, Subject: subject,
 				Message: fmt.Sprintf("credential_process of profile %q runs %q, which is not found (PATH %q)", h.profile, argv[0], lookupEnv(in.Environ, "PATH")),
@@ -137,6 +141,26 @@ func checkCredentialProcess(ctx context.Context, files *config.Files, in Inputs)
 			Message: fmt.Sprintf("every credential_process that runs kagi (%s) runs this one", plural(checked, "line"))})
 	}
 	return out
+}
+
+// findProgram is the file a helper's command line runs: as sh finds it
+// (extcmd.Program) on Unix; on Windows, where the line is run without a
+// shell, its first word as a path or found in PATH, with or without .exe.
+func findProgram(line, program string, environ []string) string {
+	if runtime.GOOS != "windows" {
+		return extcmd.Program(line, environ)
+	}
+	if strings.ContainsAny(program, `\/:`) {
+		return program
+	}
+	for _, dir := range filepath.SplitList(lookupEnv(environ, "PATH")) {
+		for _, name := range []string{program, program + ".exe"} {
+			if p := filepath.Join(dir, name); isFile(p) {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // RunVersion runs `path version` through extcmd (time-bounded, capped
