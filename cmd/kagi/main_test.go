@@ -32,9 +32,10 @@ func TestScript(t *testing.T) {
 		Setup:               setupScript,
 		Condition:           scriptCondition,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"awsemu": cmdAWSEmu,
-			"exits":  cmdExits,
-			"fanout": cmdFanout,
+			"awsemu":    cmdAWSEmu,
+			"exits":     cmdExits,
+			"fanout":    cmdFanout,
+			"jsonlines": cmdJSONLines,
 		},
 	})
 }

@@ -2,11 +2,16 @@ package awsemu_test
 
 import (
 	"context"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/kagi-cli/kagi/internal/awsemu"
 )
 
 func TestIAMReadsTheCaller(t *testing.T) {
@@ -119,5 +124,38 @@ func TestIAMAccessKeys(t *testing.T) {
 	}
 	if len(list.AccessKeyMetadata) != 1 || *list.AccessKeyMetadata[0].AccessKeyId != *k.AccessKeyId {
 		t.Errorf("after the delete: %+v", list.AccessKeyMetadata)
+	}
+}
+
+// A world file can date a key (kagi doctor --online flags keys older than
+// 90 days): ListAccessKeys returns that CreateDate, and keys without one
+// date from the emulator's start. A date that does not parse is refused.
+func TestIAMAccessKeyCreateDateFromWorld(t *testing.T) {
+	w := testWorld(t)
+	w.Users[1].AccessKeys[0].Created = "2020-02-03T04:05:06Z"
+	srv := awsemu.New(w)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	e := &env{srv: srv, url: ts.URL, clock: newClock(), world: w}
+	ctx := context.Background()
+	list, err := e.iam(bob()).ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.AccessKeyMetadata) != 1 || !list.AccessKeyMetadata[0].CreateDate.Equal(time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC)) {
+		t.Errorf("ListAccessKeys bob: %+v", list.AccessKeyMetadata)
+	}
+	list, err = e.iam(alice()).ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.AccessKeyMetadata) != 1 || time.Since(*list.AccessKeyMetadata[0].CreateDate) > time.Hour {
+		t.Errorf("ListAccessKeys alice: %+v", list.AccessKeyMetadata)
+	}
+
+	bad := testWorld(t)
+	bad.Users[0].AccessKeys[0].Created = "last year"
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `created "last year"`) {
+		t.Errorf("Validate with a bad created: %v", err)
 	}
 }

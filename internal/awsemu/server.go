@@ -190,7 +190,7 @@ func New(w *World, opts ...Option) *Server {
 		s.users[u.ARN()] = us
 		for _, k := range u.AccessKeys {
 			us.keyIDs = append(us.keyIDs, k.ID)
-			us.created[k.ID] = s.started
+			us.created[k.ID] = k.created(s.started)
 			s.keys[k.ID] = &credential{secret: k.Secret, principal: principal{account: u.Account, user: us}}
 		}
 		if u.MFA != nil {

@@ -51,10 +51,21 @@ type User struct {
 // ARN is the user's IAM ARN.
 func (u User) ARN() string { return "arn:aws:iam::" + u.Account + ":user/" + u.Name }
 
-// AccessKey is a long-term access key of a user.
+// AccessKey is a long-term access key of a user. Created (an addition to
+// the brief's world shape), RFC 3339, is its IAM CreateDate; empty means
+// when the emulator started.
 type AccessKey struct {
-	ID     string `json:"id"`
-	Secret string `json:"secret"`
+	ID      string `json:"id"`
+	Secret  string `json:"secret"`
+	Created string `json:"created,omitempty"`
+}
+
+// created is k's CreateDate, or def when the world sets none.
+func (k AccessKey) created(def time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339, k.Created); err == nil {
+		return t.UTC()
+	}
+	return def
 }
 
 // MFADevice is a virtual MFA device: codes are RFC 6238 TOTP (SHA-1, six
@@ -233,6 +244,11 @@ func (w *World) Validate() error {
 				return fmt.Errorf("users[%d].access_keys[%d]: key id %q appears twice", i, j, k.ID)
 			}
 			keys[k.ID] = true
+			if k.Created != "" {
+				if _, err := time.Parse(time.RFC3339, k.Created); err != nil {
+					return fmt.Errorf("users[%d].access_keys[%d]: created %q is not an RFC 3339 time", i, j, k.Created)
+				}
+			}
 		}
 		if u.MFA != nil {
 			if u.MFA.Serial == "" {

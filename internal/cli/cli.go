@@ -160,12 +160,13 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		"server":             a.serverCommand,
 		"clear":              a.clearCommand,
 		"version":            a.versionCommand,
+		"doctor":             a.doctorCommand,
 	}
 	if build, ok := builders[plainCommand(args)]; ok {
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version"} {
+	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()

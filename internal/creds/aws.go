@@ -162,31 +162,44 @@ func iamEndpoint(env config.Env, chain *config.Chain) string {
 }
 
 // listMFADevices calls iam:ListMFADevices as caller and returns the
-// devices' serial numbers. It is kagi's one IAM call, made only on an error
-// path (for a hint), so it is signed with the SDK's own SigV4 signer and
-// sent without the SDK's IAM client: that package's endpoint tables compile
-// regular expressions at init, which measured as two thirds of all the
-// instructions of every warm kagi run, cache hits included.
+// devices' serial numbers. It is made only on an error path (for a hint).
 func (c *clients) listMFADevices(ctx context.Context, endpoint string, caller Credentials) ([]string, error) {
-	const body = "Action=ListMFADevices&Version=2010-05-08"
+	var out struct {
+		Serials []string `xml:"ListMFADevicesResult>MFADevices>member>SerialNumber"`
+	}
+	if err := c.iamQuery(ctx, endpoint, caller, "ListMFADevices", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Serials, nil
+}
+
+// iamQuery makes one IAM query API call as caller and decodes its result
+// into out. kagi's IAM calls (ListMFADevices for a hint, ListAccessKeys
+// for kagi doctor --online) are rare, so they are signed with the SDK's
+// own SigV4 signer and sent without the SDK's IAM client: that package's
+// endpoint tables are built at init, a cost every warm kagi run would pay
+// (measured with GODEBUG=inittrace=1: 679 allocations, where all of
+// kagi's packages together make about 1,200).
+func (c *clients) iamQuery(ctx context.Context, endpoint string, caller Credentials, action string, params url.Values, out any) error {
+	body := iamQueryBody(action, params)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(endpoint, "/")+"/", strings.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	sum := sha256.Sum256([]byte(body))
 	creds := aws.Credentials{AccessKeyID: caller.AccessKeyID, SecretAccessKey: caller.SecretAccessKey, SessionToken: caller.SessionToken}
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", defaultRegion, time.Now()); err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -194,15 +207,12 @@ func (c *clients) listMFADevices(ctx context.Context, endpoint string, caller Cr
 			Message string `xml:"Error>Message"`
 		}
 		_ = xml.Unmarshal(data, &e)
-		return nil, fmt.Errorf("iam:ListMFADevices: HTTP %d %s: %s", resp.StatusCode, e.Code, e.Message)
+		return fmt.Errorf("iam:%s: HTTP %d %s: %s", action, resp.StatusCode, e.Code, e.Message)
 	}
-	var out struct {
-		Serials []string `xml:"ListMFADevicesResult>MFADevices>member>SerialNumber"`
+	if err := xml.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("iam:%s: %w", action, err)
 	}
-	if err := xml.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("iam:ListMFADevices: %w", err)
-	}
-	return out.Serials, nil
+	return nil
 }
 
 // staticCreds presents c to the SDK as the caller's credentials.

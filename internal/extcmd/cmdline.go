@@ -97,3 +97,8 @@ func splitWindowsCommandLine(s string) ([]string, error) {
 	}
 	return words, nil
 }
+
+// SplitWindowsCommandLine splits a helper's command line into words as
+// kagi runs it on Windows (see shellArgv), for checks that look at its
+// program and arguments (kagi doctor).
+func SplitWindowsCommandLine(s string) ([]string, error) { return splitWindowsCommandLine(s) }

@@ -130,3 +130,13 @@ func isAssignment(word string) bool {
 	}
 	return true
 }
+
+// FirstWord splits the first shell word off commandLine as Program reads
+// it (quotes and backslashes removed); ok is false for an unterminated
+// quote. For checks that look at a helper's program and arguments (kagi
+// doctor), not for running anything.
+func FirstWord(commandLine string) (word, rest string, ok bool) { return firstWord(commandLine) }
+
+// IsAssignment reports whether word is NAME=value, which a shell command
+// line may put before its program.
+func IsAssignment(word string) bool { return isAssignment(word) }
