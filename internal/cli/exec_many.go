@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/fanout"
 	"github.com/kagi-cli/kagi/internal/prompt"
 )
@@ -104,6 +105,9 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	}
 	argv := append([]string{path}, opts.Command[1:]...)
 
+	// One pace for every run's STS calls, learnt from Throttling: fifty
+	// accounts meet STS's request rate as a matter of course.
+	opts.Creds.pacer = creds.NewPacer()
 	console := fanout.NewConsole(a.io.Out, a.io.Err, a.io.OutIsTTY, isTerminal(a.io.Err))
 	ctx = prompt.WithPause(ctx, console.Pause)
 	results, interrupted := fanout.Run(ctx, fanout.Options{
