@@ -110,6 +110,13 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	opts.Creds.pacer = creds.NewPacer()
 	console := fanout.NewConsole(a.io.Out, a.io.Err, a.io.OutIsTTY, isTerminal(a.io.Err))
 	ctx = prompt.WithPause(ctx, console.Pause)
+	// kagi's own lines during the runs (warnings, --debug, a helper's
+	// error output) go through the console too.
+	stderr := a.io.Err
+	own := console.Stderr()
+	a.io.Err = own
+	restore := func() { own.Flush(); a.io.Err = stderr }
+	defer restore()
 	results, interrupted := fanout.Run(ctx, fanout.Options{
 		Names:     profiles,
 		Parallel:  opts.Parallel,
@@ -131,6 +138,7 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 			return cmd, nil
 		},
 	})
+	restore()
 
 	if opts.JSON {
 		enc := json.NewEncoder(a.io.Out)

@@ -191,3 +191,31 @@ func (c *Console) statusText() string {
 	defer c.mu.Unlock()
 	return c.status
 }
+
+// Stderr is a writer for kagi's own lines during a fan-out (warnings, the
+// --debug log, a helper's error output): each complete line goes to
+// stderr through the console, so it too clears the progress line and
+// waits while a prompt is asked. Safe for concurrent use; a last line
+// without a newline is written by Flush.
+func (c *Console) Stderr() *SharedWriter {
+	return &SharedWriter{w: lineWriter{c: c, toErr: true}}
+}
+
+// SharedWriter is a line writer many goroutines share.
+type SharedWriter struct {
+	mu sync.Mutex
+	w  lineWriter
+}
+
+func (s *SharedWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// Flush writes a last line that has no newline.
+func (s *SharedWriter) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Close()
+}

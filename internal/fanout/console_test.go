@@ -193,3 +193,17 @@ func TestLineWriterPrefixesWholeLines(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestConsoleStderrClearsProgressForKagisOwnLines(t *testing.T) {
+	var scr screen
+	c := NewConsole(&scr, &scr, true, true)
+	c.Status("kagi: 0/2 done, 0 failed")
+	w := c.Stderr()
+	w.Write([]byte("kagi: warning: the cache "))
+	w.Write([]byte("cannot be written\nkagi: war"))
+	w.Flush()
+	done, cur := scr.lines()
+	if want := "kagi: warning: the cache cannot be written|kagi: war"; strings.Join(done, "|") != want || cur != "kagi: 0/2 done, 0 failed" {
+		t.Errorf("screen %q + %q, want %q + the progress line", done, cur, want)
+	}
+}
