@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"syscall"
@@ -37,58 +36,6 @@ func TestExecSignals(t *testing.T) {
 	}
 }
 
-func TestManySignalsAndGroups(t *testing.T) {
-	if got := manySignals("windows"); !slices.Equal(got, []os.Signal{os.Interrupt, syscall.SIGTERM}) {
-		t.Errorf("manySignals(windows) = %v", got)
-	}
-	if got := manySignals("linux"); !slices.Equal(got, []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}) {
-		t.Errorf("manySignals(linux) = %v", got)
-	}
-	for _, tc := range []struct {
-		goos string
-		tty  bool
-		want bool
-	}{
-		{"linux", true, false}, // a child in another group would be in the background
-		{"linux", false, true},
-		{"darwin", false, true},
-		{"windows", true, true}, // CREATE_NEW_PROCESS_GROUP, terminal or not
-		{"windows", false, true},
-	} {
-		if got := manyOwnGroup(tc.goos, tc.tty); got != tc.want {
-			t.Errorf("manyOwnGroup(%s, tty=%v) = %v, want %v", tc.goos, tc.tty, got, tc.want)
-		}
-	}
-}
-
-func TestManyStep(t *testing.T) {
-	for _, tc := range []struct {
-		goos string
-		sig  os.Signal
-		n    int
-		tty  bool
-		want manyAction
-	}{
-		{"linux", syscall.SIGINT, 1, true, actNone}, // the terminal sent it
-		{"linux", syscall.SIGINT, 2, true, actNone},
-		{"linux", syscall.SIGTERM, 1, true, actSignal},
-		{"linux", syscall.SIGHUP, 1, true, actSignal},
-		{"linux", syscall.SIGINT, 1, false, actSignalGroup},
-		{"darwin", syscall.SIGTERM, 5, false, actSignalGroup},
-		// Windows: Ctrl-Break to the child's group, twice (Terraform's clean
-		// stop, then its "stop now"), then a kill.
-		{"windows", os.Interrupt, 1, true, actCtrlBreak},
-		{"windows", os.Interrupt, 2, false, actCtrlBreak},
-		{"windows", syscall.SIGTERM, 1, false, actCtrlBreak},
-		{"windows", os.Interrupt, 3, true, actKill},
-		{"windows", os.Interrupt, 7, false, actKill},
-	} {
-		if got := manyStep(tc.goos, tc.sig, tc.n, tc.tty); got != tc.want {
-			t.Errorf("manyStep(%s, %v, %d, tty=%v) = %v, want %v", tc.goos, tc.sig, tc.n, tc.tty, got, tc.want)
-		}
-	}
-}
-
 func TestDefaultShell(t *testing.T) {
 	found := func(dirs ...string) func(string) (string, error) {
 		return func(p string) (string, error) {
@@ -118,8 +65,4 @@ func TestDefaultShell(t *testing.T) {
 			t.Errorf("defaultShell(%s, %v) = %q, want %q", tc.goos, tc.env, got, tc.want)
 		}
 	}
-}
-
-func (a manyAction) String() string {
-	return fmt.Sprint([...]string{"none", "signal", "signal group", "ctrl-break", "kill"}[a])
 }

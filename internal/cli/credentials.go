@@ -34,6 +34,9 @@ type credFlags struct {
 	// chain that needs an MFA code fails at once with *needsCodeError,
 	// whatever --mfa-token, KAGI_MFA_TOKEN, mfa_process or a terminal offer.
 	noPrompt bool
+	// pacer is not a flag either: exec --profiles shares one among its
+	// runs (creds.Pacer).
+	pacer *creds.Pacer
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -143,6 +146,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		Stderr:  a.io.Err,
 		Warn:    a.warn,
 		Environ: a.environ,
+		Pacer:   f.pacer,
 	}
 	// Environment mode needs no keyring, no prompt and no cache file: it
 	// runs in a bare CI container and never waits for input. Its chain has

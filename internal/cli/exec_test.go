@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -161,20 +160,6 @@ func TestCredentialCommandsArgvToOptions(t *testing.T) {
 	}
 }
 
-func TestPrefixWriter(t *testing.T) {
-	var buf bytes.Buffer
-	w := &prefixWriter{prefix: "prod | ", w: &buf}
-	for _, chunk := range []string{"one\ntw", "o\n", "\nthree"} {
-		if _, err := w.Write([]byte(chunk)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.Close()
-	if got, want := buf.String(), "prod | one\nprod | two\nprod | \nprod | three\n"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
 func TestSelectProfiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/config", `[profile jump]
@@ -214,21 +199,6 @@ source_profile = jump
 		if err != nil || strings.Join(got, ",") != tc.want {
 			t.Errorf("%+v: %q, %v; want %q", tc.opts, got, err, tc.want)
 		}
-	}
-}
-
-func TestProgressOnlyOnATerminal(t *testing.T) {
-	var tty, pipe bytes.Buffer
-	for _, p := range []*progress{newProgress(&tty, 3, true), newProgress(&pipe, 3, false)} {
-		p.markDone(false)
-		p.markDone(true)
-		p.finish()
-	}
-	if want := "\r\033[Kkagi: 1/3 done, 0 failed\r\033[Kkagi: 2/3 done, 1 failed\r\033[K"; tty.String() != want {
-		t.Errorf("terminal got %q, want %q", tty.String(), want)
-	}
-	if pipe.Len() != 0 {
-		t.Errorf("pipe got %q, want nothing", pipe.String())
 	}
 }
 

@@ -35,6 +35,9 @@ func askTerminal(ctx context.Context, question string, hidden bool) (string, err
 	if err != nil {
 		return "", err
 	}
+	// Runs after the terminal is closed: exec --profiles holds its output
+	// until then.
+	defer prompt.PauseOutput(ctx)()
 	// Deferred calls run last in first: echo comes back before the close,
 	// which on Unix ends a read still waiting.
 	defer t.Close()

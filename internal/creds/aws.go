@@ -50,13 +50,24 @@ const (
 // retry with the number of attempts made so far (one fewer under
 // AWS_NEW_RETRIES_2026=true, which then allows one more); an error from it
 // ends the retries with that error.
-type throttlePatient struct{ *retry.Standard }
+//
+// With a Pacer (paced), a throttled call is retried at once: the Pacer,
+// which every call waits for, has slowed down on that Throttling already,
+// and one shared pace gets everything through sooner than each call's own
+// backoff timer.
+type throttlePatient struct {
+	*retry.Standard
+	paced bool
+}
 
 func (r throttlePatient) RetryDelay(attempt int, err error) (time.Duration, error) {
-	throttle := retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}.IsErrorThrottle(err) == aws.TrueTernary
+	throttle := isThrottle(err)
 	if !throttle && attempt >= maxAttempts {
 		// As the middleware reports running out of attempts.
 		return 0, &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+	}
+	if throttle && r.paced {
+		return 0, nil
 	}
 	return r.Standard.RetryDelay(attempt, err)
 }
@@ -72,16 +83,16 @@ type clients struct {
 // awsConfig assembles the SDK configuration by hand: config.LoadDefaultConfig
 // would read the shared files and environment again (kagi has resolved
 // them already) and costs a noticeable share of a warm run.
-func awsConfig(region string, httpClient *http.Client) aws.Config {
+func awsConfig(region string, httpClient *http.Client, paced bool) aws.Config {
 	cfg := aws.Config{
 		Region: region,
 		Retryer: func() aws.Retryer {
 			// Throttling and 5xx answers and connection errors are retried
 			// with the SDK's exponential backoff with jitter.
-			return throttlePatient{retry.NewStandard(func(o *retry.StandardOptions) {
+			return throttlePatient{Standard: retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxThrottledAttempts
 				o.MaxBackoff = 5 * time.Second
-			})}
+			}), paced: paced}
 		},
 	}
 	if httpClient != nil {
@@ -120,14 +131,15 @@ func (r stsResolver) ResolveEndpoint(ctx context.Context, p sts.EndpointParamete
 }
 
 // newClients builds the STS client for chain. With no region configured
-// STS is called in us-east-1 through the global endpoint.
-func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Client) *clients {
+// STS is called in us-east-1 through the global endpoint. With a pacer,
+// every attempt of every call waits for it (Pacer).
+func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Client, pacer *Pacer) *clients {
 	region := chain.Region
 	global := chain.STSRegionalEndpoints == "legacy"
 	if region == "" {
 		region, global = defaultRegion, true
 	}
-	c := &clients{cfg: awsConfig(region, httpClient)}
+	c := &clients{cfg: awsConfig(region, httpClient, pacer != nil)}
 	res := stsResolver{global: global, base: sts.NewDefaultEndpointResolverV2()}
 	var base *string
 	if chain.STSEndpoint != "" {
@@ -136,6 +148,9 @@ func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Clien
 	c.sts = sts.NewFromConfig(c.cfg, func(o *sts.Options) {
 		o.BaseEndpoint = base
 		o.EndpointResolverV2 = res
+		if pacer != nil {
+			o.APIOptions = append(o.APIOptions, addPacing(pacer))
+		}
 	})
 	c.endpoint = chain.STSEndpoint
 	if ep, err := res.ResolveEndpoint(ctx, sts.EndpointParameters{Region: aws.String(region), Endpoint: base}.WithDefaults()); err == nil {

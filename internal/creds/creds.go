@@ -86,6 +86,10 @@ type Deps struct {
 	Env config.Env
 	// HTTPClient is used for every AWS call; nil means the SDK's default.
 	HTTPClient *http.Client
+	// Pacer, when set, paces every STS call and learns from Throttling;
+	// one Pacer is shared by the Retrieves of a fan-out (exec --profiles).
+	// nil: calls are not paced, and a throttled one backs off on its own.
+	Pacer *Pacer
 	// Now is the clock for cache freshness and default session names; nil
 	// means time.Now.
 	Now func() time.Time

@@ -26,7 +26,7 @@ func ServerTime(ctx context.Context, chain *config.Chain, httpClient *http.Clien
 	if now == nil {
 		now = time.Now
 	}
-	c := newClients(ctx, chain, httpClient)
+	c := newClients(ctx, chain, httpClient, nil)
 	// By hand rather than through the SDK's client: the client refuses to
 	// send a request it cannot sign.
 	const body = "Action=GetCallerIdentity&Version=2011-06-15"

@@ -839,3 +839,28 @@ func TestSessionWithoutMFACannotStandInForMFA(t *testing.T) {
 		t.Fatalf("stats %v, %d codes asked; want two sessions and one code", got, len(src.asked()))
 	}
 }
+
+// With a Pacer (exec --profiles shares one), every attempt goes through
+// it: a Throttling answer starts the pacing, and the throttled call is
+// retried and succeeds.
+func TestThrottlingTeachesThePacer(t *testing.T) {
+	clock := &throttleOnce{now: time.Now()}
+	e := startEmu(t, awsemu.WithClock(clock.Now))
+	if err := e.srv.SetFaults(awsemu.Faults{ThrottleTPS: 1}); err != nil {
+		t.Fatal(err)
+	}
+	deps := withEnv(e.deps(nil, nil, nil), map[string]string{"AWS_ACCESS_KEY_ID": bobKey, "AWS_SECRET_ACCESS_KEY": bobSecret})
+	deps.HTTPClient = &http.Client{Transport: clock}
+	deps.Pacer = creds.NewPacer()
+	chain := &config.Chain{Source: config.Source{Kind: config.Environment},
+		Roles: []config.RoleHop{{RoleARN: roleLong, SessionNameIsUsername: true}}, STSEndpoint: e.url}
+	if _, err := creds.Retrieve(context.Background(), chain, deps); err != nil {
+		t.Fatal(err)
+	}
+	if deps.Pacer.Rate() == 0 {
+		t.Fatalf("the Pacer did not learn of the Throttling (stats %v)", e.stats())
+	}
+	if e.stats()["AssumeRole"] < 2 {
+		t.Fatalf("nothing was throttled and retried: %v", e.stats())
+	}
+}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestThrottlePatientRetries(t *testing.T) {
-	r := awsConfig("us-east-1", nil).Retryer().(throttlePatient)
+	r := awsConfig("us-east-1", nil, false).Retryer().(throttlePatient)
 	throttled := &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
 	down := errors.New("dial tcp 127.0.0.1:9: connection refused")
 	if got := r.MaxAttempts(); got != maxThrottledAttempts {

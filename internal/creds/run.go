@@ -65,7 +65,7 @@ func newRun(chain *config.Chain, deps Deps) *run {
 
 func (r *run) clients(ctx context.Context) *clients {
 	if r.aws == nil {
-		r.aws = newClients(ctx, r.chain, r.deps.HTTPClient)
+		r.aws = newClients(ctx, r.chain, r.deps.HTTPClient, r.deps.Pacer)
 		r.log.Printf("sts: endpoint %s", r.aws.endpoint)
 	}
 	return r.aws

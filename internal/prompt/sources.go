@@ -63,6 +63,7 @@ func (s *terminalSource) Code(ctx context.Context, req Request) (string, error) 
 	if err != nil {
 		return "", &NoPromptError{TTYErr: err}
 	}
+	defer PauseOutput(ctx)()
 	type result struct {
 		code string
 		err  error

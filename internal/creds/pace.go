@@ -1,0 +1,162 @@
+package creds
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Pacer spaces the AWS calls of many Retrieves running at once (exec
+// --profiles across fifty accounts) so that together they stay under the
+// request rate STS allows, which kagi cannot know in advance (it is a
+// per-account quota). It learns it from Throttling, additive increase,
+// multiplicative decrease, as TCP does:
+//
+//   - until the first Throttling nothing is paced, so a run that never
+//     meets the limit is not slowed at all;
+//   - at the first one the rate becomes a little less than the calls that
+//     succeeded in the last second, what STS just let through;
+//   - at each later one (at most one cut per second, since the calls sent
+//     before a cut answer after it) the rate is cut by a fifth, but not
+//     below that share of what STS let through in the last second: a
+//     quota counted over a sliding second refuses everything for a while
+//     after a burst, and cutting on each of those refusals would leave
+//     the pace far below the quota once it lets calls through again;
+//   - each success adds to the rate, about one call a second per second.
+//
+// Without it each throttled call backs off on its own exponential timer
+// with jitter, and fifty accounts took 2 to 2.8 times the floor the quota
+// sets, the jitter deciding (issue 11). One Pacer is shared by every
+// goroutine of the process; the zero value is not ready, use NewPacer.
+type Pacer struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	rate    float64   // calls a second; 0: not paced
+	next    time.Time // when the next call may start
+	lastCut time.Time
+	recent  []time.Time // successes in the last second
+}
+
+const (
+	paceMinRate  = 1.0         // never slower than a call a second
+	paceFirst    = 0.95        // the first rate, as a share of the calls let through
+	paceCut      = 0.8         // the rate after a later Throttling, as a share
+	paceCooldown = time.Second // between two cuts
+	paceWindow   = time.Second // over which successes are counted
+)
+
+// NewPacer returns a Pacer that does not pace until a call is throttled.
+func NewPacer() *Pacer { return &Pacer{now: time.Now} }
+
+// Wait returns when the next call may start, or ctx's error.
+func (p *Pacer) Wait(ctx context.Context) error {
+	d := p.reserve()
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reserve takes the next slot and returns how long until it.
+func (p *Pacer) reserve() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rate == 0 {
+		return 0
+	}
+	now := p.now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
+	return at.Sub(now)
+}
+
+// Throttled records a call STS refused for its rate.
+func (p *Pacer) Throttled() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.trim(now)
+	let := paceFirst * float64(len(p.recent)) // what STS let through
+	switch {
+	case p.rate == 0:
+		p.rate = max(paceMinRate, let)
+	case now.Sub(p.lastCut) < paceCooldown:
+		return
+	default:
+		p.rate = max(paceMinRate, paceCut*p.rate, let)
+	}
+	p.lastCut = now
+}
+
+// Succeeded records a call STS answered.
+func (p *Pacer) Succeeded() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.trim(now)
+	p.recent = append(p.recent, now)
+	if p.rate > 0 {
+		p.rate += 1 / p.rate
+	}
+}
+
+// Rate is the current pace in calls a second; 0: not paced.
+func (p *Pacer) Rate() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rate
+}
+
+func (p *Pacer) trim(now time.Time) {
+	cut := now.Add(-paceWindow)
+	i := 0
+	for i < len(p.recent) && !p.recent[i].After(cut) {
+		i++
+	}
+	p.recent = p.recent[i:]
+}
+
+// paceMiddleware runs each attempt of an AWS call (it sits after the
+// retry middleware) through the Pacer and tells it how STS answered.
+type paceMiddleware struct{ p *Pacer }
+
+func (paceMiddleware) ID() string { return "KagiPace" }
+
+func (m paceMiddleware) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	if err := m.p.Wait(ctx); err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+	}
+	out, md, err := next.HandleFinalize(ctx, in)
+	switch {
+	case err == nil:
+		m.p.Succeeded()
+	case isThrottle(err):
+		m.p.Throttled()
+	}
+	return out, md, err
+}
+
+// addPacing puts p on every attempt of a client's calls.
+func addPacing(p *Pacer) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Insert(paceMiddleware{p}, "Retry", middleware.After)
+	}
+}
+
+func isThrottle(err error) bool {
+	return retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}.IsErrorThrottle(err) == aws.TrueTernary
+}
