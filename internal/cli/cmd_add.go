@@ -98,7 +98,7 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 	a.log().Secret(keys.SecretAccessKey)
 	old := a.storedKeyID(ctx, opts.Profile)
 	if err := keyring.SetKeys(ctx, a.keyring(), opts.Profile, keys); err != nil {
-		return fmt.Errorf("store keys of profile %q: %w", opts.Profile, err)
+		return err // keyring.SetKeys names the profile
 	}
 	dropped, err := a.keysChanged(ctx, opts.Profile, keys.AccessKeyID, old)
 	fmt.Fprintf(a.io.Err, "kagi: stored keys %s for profile %q in the %s keyring%s\n", keys.AccessKeyID, opts.Profile, a.keyring().Backend(), droppedText(dropped))
@@ -178,7 +178,7 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	kr := a.keyring()
 	old := a.storedKeyID(ctx, profile)
 	if err := keyring.SetKeys(ctx, kr, profile, keys); err != nil {
-		return fmt.Errorf("store keys of profile %q: %w", profile, err)
+		return err // keyring.SetKeys names the profile
 	}
 	back, err := keyring.GetKeys(ctx, kr, profile)
 	if err != nil || back != keys {

@@ -275,7 +275,8 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 		if errors.As(err, &lt) {
 			return &hintError{err: err, hint: "someone added them since kagi looked; run again with --force to move them into the keyring"}
 		}
-		return fmt.Errorf("write profile %q to %s: %w", profile, w.shown, err)
+		// credfile's errors name the file.
+		return fmt.Errorf("write profile %q: %w", profile, err)
 	}
 	where := w.shown
 	if section != profile {
