@@ -138,7 +138,8 @@ func (l *lazyKeyring) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return kr.Get(ctx, name)
+	data, err := kr.Get(ctx, name)
+	return data, wrongPassphraseHint(err)
 }
 
 func (l *lazyKeyring) Set(ctx context.Context, name string, data []byte) error {
@@ -146,7 +147,16 @@ func (l *lazyKeyring) Set(ctx context.Context, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return kr.Set(ctx, name, data)
+	return wrongPassphraseHint(kr.Set(ctx, name, data))
+}
+
+// wrongPassphraseHint adds the next step to the file keyring's
+// ErrWrongPassphrase.
+func wrongPassphraseHint(err error) error {
+	if !errors.Is(err, keyring.ErrWrongPassphrase) {
+		return err
+	}
+	return &hintError{err: err, hint: "give the passphrase the keyring was made with (KAGI_FILE_PASSPHRASE, when set, is used instead of asking)"}
 }
 
 func (l *lazyKeyring) Remove(ctx context.Context, name string) error {
