@@ -30,7 +30,13 @@ mkdir -p "$HOME/.aws"
 cp "$root/demo/config" "$HOME/.aws/config"
 chmod 600 "$HOME/.aws/config"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold commands only on a terminal (and not with NO_COLOR, no-color.org):
+# piped into a file or a CI log, escape codes are noise.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then
+  step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n$ %s\n' "$*"; }
+fi
 
 # Start the emulator on a random loopback port and wait (with a deadline) for
 # the line that names its address.

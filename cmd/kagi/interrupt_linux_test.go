@@ -203,7 +203,7 @@ func TestCtrlCAtEveryPrompt(t *testing.T) {
 	if err := os.MkdirAll(aws, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cfg := "[profile jump]\nmfa_serial = arn:aws:iam::111111111111:mfa/jumpuser\n"
+	cfg := "[profile jump]\nmfa_serial = arn:aws:iam::111111111111:mfa/jumpuser\n[profile other]\n"
 	if err := os.WriteFile(filepath.Join(aws, "config"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -194,7 +194,8 @@ func plainCommand(args []string) string {
 
 const exitCodesHelp = `
 Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted; exec returns
-the command's own code (128+N when it died of signal N).
+the command's own code (128+N when it died of signal N), 127 when there is
+no such command and 126 when it cannot be run.
 `
 
 // dispatch runs f(opts), or hands opts to the test hook.
@@ -285,6 +286,10 @@ func report(w io.Writer, err error) int {
 	var h hinter
 	if errors.As(err, &h) && h.Hint() != "" {
 		fmt.Fprintf(w, "kagi: hint: %s\n", h.Hint())
+	}
+	var cr *cannotRunError // exec's 126 and 127
+	if errors.As(err, &cr) {
+		return cr.ExitCode()
 	}
 	var re *runError
 	var ue *usageError

@@ -16,12 +16,13 @@ type addOptions struct {
 	Profile string
 	FromEnv bool // --env
 	Import  bool // --import
+	Force   bool // --force: a name no profile has yet
 }
 
 func (a *app) addCommand() *cobra.Command {
 	var opts addOptions
 	cmd := &cobra.Command{
-		Use:   "add PROFILE [--env | --import]",
+		Use:   "add PROFILE [--env | --import] [--force]",
 		Short: "Store a profile's long-term access keys in the keyring",
 		Long: `Store an IAM user's long-term access keys for PROFILE in the keyring, so they
 no longer lie in plaintext in ~/.aws/credentials.
@@ -30,7 +31,11 @@ By default the keys are asked for on the terminal (the secret is not echoed).
   --env     read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead
   --import  move the profile's keys out of the shared credentials file: they
             are stored in the keyring, read back, and only then deleted from
-            the file, which otherwise stays byte for byte as it was`,
+            the file, which otherwise stays byte for byte as it was
+
+PROFILE must be a profile in ~/.aws/config or ~/.aws/credentials: keys
+stored under a name no profile has are never used, and a typo would leave
+them there unseen. --force stores them all the same (add the profile after).`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -43,10 +48,25 @@ By default the keys are asked for on the terminal (the secret is not echoed).
 	}
 	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	cmd.Flags().BoolVar(&opts.Import, "import", false, "move the keys out of the shared credentials file into the keyring")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "store the keys even when no profile has that name yet")
 	return cmd
 }
 
 func (a *app) runAdd(ctx context.Context, opts addOptions) error {
+	if !opts.Force {
+		// Before the keys are asked for.
+		files, err := config.Load(a.io.LookupEnv)
+		if err != nil {
+			return err
+		}
+		if err := unknownProfile(files, opts.Profile, a.io.LookupEnv); err != nil {
+			var u *config.UnknownProfileError
+			if errors.As(err, &u) && u.Ignored {
+				return err // its own hint: rename the section
+			}
+			return &hintError{err: err, hint: fmt.Sprintf("add [profile %s] to %s first, or pass --force to store the keys under that name anyway", opts.Profile, files.Config.Path)}
+		}
+	}
 	var keys keyring.AccessKeys
 	var err error
 	switch {
@@ -78,7 +98,7 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 	a.log().Secret(keys.SecretAccessKey)
 	old := a.storedKeyID(ctx, opts.Profile)
 	if err := keyring.SetKeys(ctx, a.keyring(), opts.Profile, keys); err != nil {
-		return fmt.Errorf("store keys of profile %q: %w", opts.Profile, err)
+		return err // keyring.SetKeys names the profile
 	}
 	dropped, err := a.keysChanged(ctx, opts.Profile, keys.AccessKeyID, old)
 	fmt.Fprintf(a.io.Err, "kagi: stored keys %s for profile %q in the %s keyring%s\n", keys.AccessKeyID, opts.Profile, a.keyring().Backend(), droppedText(dropped))
@@ -158,7 +178,7 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	kr := a.keyring()
 	old := a.storedKeyID(ctx, profile)
 	if err := keyring.SetKeys(ctx, kr, profile, keys); err != nil {
-		return fmt.Errorf("store keys of profile %q: %w", profile, err)
+		return err // keyring.SetKeys names the profile
 	}
 	back, err := keyring.GetKeys(ctx, kr, profile)
 	if err != nil || back != keys {
@@ -170,4 +190,18 @@ func (a *app) importKeys(ctx context.Context, profile string) error {
 	}
 	fmt.Fprintf(a.io.Err, "kagi: moved keys %s of profile %q from %s into the %s keyring%s\n", keys.AccessKeyID, profile, path, kr.Backend(), droppedText(dropped))
 	return droppedErr(profile, dropErr)
+}
+
+// unknownProfile returns config's *UnknownProfileError, with its "did you
+// mean", when name is a profile in neither file; else nil.
+func unknownProfile(files *config.Files, name string, env func(string) (string, bool)) error {
+	if files.HasProfile(name) {
+		return nil
+	}
+	_, err := config.Resolve(files, config.Request{Profile: name, Env: env})
+	var u *config.UnknownProfileError
+	if errors.As(err, &u) && u.Name == name {
+		return u
+	}
+	return &config.UnknownProfileError{Name: name}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/config"
 )
 
 type clearOptions struct {
@@ -37,6 +38,17 @@ func (a *app) runClear(ctx context.Context, opts clearOptions) error {
 	n, err := a.clearSessions(ctx, opts.Profile)
 	if err != nil {
 		return err
+	}
+	if n == 0 && opts.Profile != "" {
+		// Sessions of a profile since removed from the config are cleared
+		// above; a name that is neither is a typo, not "0 cleared".
+		files, err := config.Load(a.io.LookupEnv)
+		if err != nil {
+			return err
+		}
+		if err := unknownProfile(files, opts.Profile, a.io.LookupEnv); err != nil {
+			return err
+		}
 	}
 	who := "all profiles"
 	if opts.Profile != "" {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -61,8 +63,9 @@ prefixed with the profile (or go to --output-dir/PROFILE.log); a summary
 output lines go to stderr. Ctrl-C
 stops launching and still prints the summary.
 
-Exit codes: CMD's own exit code; 128+N when CMD died of signal N; 1 when kagi
-could not get credentials or start CMD; 2 for a usage error. With --profiles
+Exit codes: CMD's own exit code; 128+N when CMD died of signal N; 127 when
+CMD does not exist, 126 when it cannot be run (not executable), as shells
+do; 1 when kagi could not get credentials; 2 for a usage error. With --profiles
 or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
 		Example: `  kagi exec prod -- terraform apply
   kagi exec prod -- aws sts get-caller-identity
@@ -137,11 +140,12 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	if opts.Server {
 		return a.runExecServer(ctx, opts)
 	}
-	got, err := a.retrieve(ctx, opts.Profile, opts.Creds)
+	// The command first: a typo costs no MFA code and no STS call.
+	argv, path, err := a.execArgv(opts.Command)
 	if err != nil {
 		return err
 	}
-	argv, path, err := a.execArgv(opts.Command)
+	got, err := a.retrieve(ctx, opts.Profile, opts.Creds)
 	if err != nil {
 		return err
 	}
@@ -158,7 +162,7 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	// Nothing of kagi has to run after the command: become it, so signals,
 	// the terminal and the exit code are the command's own.
 	err = syscall.Exec(path, argv, env)
-	return fmt.Errorf("cannot run %q: %w", argv[0], err)
+	return cannotRun(argv[0], err)
 }
 
 // execArgv is the command to run (default defaultShell) and its path.
@@ -169,9 +173,94 @@ func (a *app) execArgv(command []string) (argv []string, path string, err error)
 	}
 	path, err = exec.LookPath(argv[0])
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot run %q: %w", argv[0], err)
+		if errors.Is(err, exec.ErrNotFound) && runtime.GOOS != "windows" {
+			dirs, _ := a.io.LookupEnv("PATH")
+			if found := nonExecutableInPath(argv[0], dirs); found != "" {
+				return nil, "", &cannotRunError{Name: argv[0], Problem: fmt.Sprintf("%s is not executable", found)}
+			}
+		}
+		return nil, "", cannotRun(argv[0], err)
 	}
 	return argv, path, nil
+}
+
+// Exit codes of exec for a command it could not run, as POSIX shells give
+// them (XCU 2.8.2): 127 when there is no such command, 126 when there is one
+// that cannot be run.
+const (
+	ExitCannotRun = 126
+	ExitNotFound  = 127
+)
+
+// cannotRunError is a command exec could not start; its exit code is a
+// shell's (ExitNotFound, ExitCannotRun), so a script that runs
+// `kagi exec prod -- terraform` tells a missing terraform from terraform's
+// own failure as it would without kagi.
+type cannotRunError struct {
+	Name     string // as given
+	Problem  string
+	NotFound bool
+}
+
+func (e *cannotRunError) Error() string { return fmt.Sprintf("cannot run %q: %s", e.Name, e.Problem) }
+
+// ExitCode is the code report exits with.
+func (e *cannotRunError) ExitCode() int {
+	if e.NotFound {
+		return ExitNotFound
+	}
+	return ExitCannotRun
+}
+
+// cannotRun turns the error of looking up or starting name (exec.LookPath,
+// execve, CreateProcess) into a *cannotRunError that says what is wrong in
+// words, without the Go wrappers' own copies of the name.
+func cannotRun(name string, err error) error {
+	e := &cannotRunError{Name: name}
+	var xe *exec.Error
+	if errors.As(err, &xe) {
+		err = xe.Err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		e.NotFound, e.Problem = true, "no such command in PATH"
+	case errors.Is(err, fs.ErrNotExist):
+		// execve says ENOENT too when the file is there but its #!
+		// interpreter is not; bash and env exit 127 for both.
+		e.NotFound, e.Problem = true, "no such file (or the interpreter on its #! line is missing)"
+	case errors.Is(err, fs.ErrPermission):
+		e.Problem = "permission denied (not executable?)"
+	case errors.Is(err, syscall.EISDIR):
+		e.Problem = "it is a directory"
+	case errors.Is(err, syscall.ENOEXEC):
+		e.Problem = "not a program this system can run (a script without a #! line?)"
+	default:
+		e.Problem = err.Error()
+	}
+	return e
+}
+
+// nonExecutableInPath returns the first file named name in the PATH list
+// dirs, when that is a file exec.LookPath skipped for not being executable:
+// bash and dash then say "Permission denied" and exit 126, not 127.
+func nonExecutableInPath(name, dirs string) string {
+	if name == "" || strings.ContainsRune(name, '/') {
+		return ""
+	}
+	for _, dir := range filepath.SplitList(dirs) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // runExecServer is exec --server: the command runs as a child beside a
@@ -231,7 +320,7 @@ func runChild(ctx context.Context, argv, env []string) error {
 	signal.Notify(sigs, catch...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("cannot run %q: %w", argv[0], err)
+		return cannotRun(argv[0], err)
 	}
 	defer bindChild(cmd.Process)()
 	done := make(chan error, 1)

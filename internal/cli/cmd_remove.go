@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,15 +40,18 @@ it served. On a terminal kagi asks first; elsewhere pass --yes.`,
 
 func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
 	kr := a.keyring()
-	keys, err := keyring.GetKeys(ctx, kr, opts.Profile)
-	if errors.Is(err, keyring.ErrNotFound) {
-		return &hintError{err: fmt.Errorf("no keys stored for profile %q", opts.Profile), hint: "'kagi list' shows which profiles have stored keys"}
-	}
+	// Whether there are keys, from the keyring's list: the file backend
+	// reads it without its passphrase, which is asked for only after the
+	// confirmation, when the keys are read to find their sessions.
+	profiles, err := keyring.ListKeyProfiles(ctx, kr)
 	if err != nil {
 		return err
 	}
+	if !slices.Contains(profiles, opts.Profile) {
+		return &hintError{err: fmt.Errorf("no keys stored for profile %q", opts.Profile), hint: "'kagi list' shows which profiles have stored keys"}
+	}
 	if !opts.Yes {
-		answer, err := readLine(ctx, fmt.Sprintf("Delete keys %s of profile %q from the %s keyring? [y/N] ", keys.AccessKeyID, opts.Profile, kr.Backend()))
+		answer, err := readLine(ctx, fmt.Sprintf("Delete the keys of profile %q from the %s keyring? [y/N] ", opts.Profile, kr.Backend()))
 		if err != nil && ctx.Err() != nil {
 			return err
 		}
@@ -57,6 +61,10 @@ func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
 		if a := strings.ToLower(answer); a != "y" && a != "yes" {
 			return errors.New("nothing deleted")
 		}
+	}
+	keys, err := keyring.GetKeys(ctx, kr, opts.Profile)
+	if err != nil {
+		return err
 	}
 	if err := keyring.RemoveKeys(ctx, kr, opts.Profile); err != nil {
 		return err

@@ -75,7 +75,9 @@ func (a *app) runServer(ctx context.Context, opts serverOptions) error {
 	var lines []string
 	if opts.EC2 {
 		lines = []string{
-			"export AWS_EC2_METADATA_SERVICE_ENDPOINT=" + cs.ep.URL(),
+			// No trailing slash: the JavaScript SDK v2 appends
+			// "/latest/api/token" to it as it is.
+			"export AWS_EC2_METADATA_SERVICE_ENDPOINT=" + strings.TrimSuffix(cs.ep.URL(), "/"),
 			"unset AWS_EC2_METADATA_DISABLED " + shadowingVars,
 		}
 	} else {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/credfile"
+	"github.com/kagi-cli/kagi/internal/credsection"
 )
 
 type writeCredentialsOptions struct {
@@ -37,7 +37,8 @@ func (a *app) writeCredentialsCommand() *cobra.Command {
 (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials), for tools that only
 read profiles: a Terraform repo with several "profile = ..." providers, old
 boto. The section gets aws_access_key_id, aws_secret_access_key,
-aws_session_token, aws_security_token and a "# kagi:" comment with the expiry;
+aws_session_token, aws_security_token, region (when the profile has one: the
+AWS CLI v1 ignores AWS_REGION) and a "# kagi:" comment with the expiry;
 every other byte of the file stays as it was. The file is replaced atomically
 under a lock, mode 0600.
 
@@ -87,6 +88,10 @@ func checkWriteCredentialsOptions(o writeCredentialsOptions) error {
 		return usageErrorf("name the profiles to write, or pass --all")
 	case len(o.Profiles) > 0 && o.All:
 		return usageErrorf("--all writes every role profile: name no profiles with it")
+	case o.All && o.As == "":
+		// A role profile's own section is refused (Rules.Check): without
+		// --as, --all could only skip every profile it finds.
+		return usageErrorf("--all writes role profiles, which the AWS CLI would not read from sections of their own names: give --as with %s in it, e.g. --as '%s-tf'", profilePlaceholder, profilePlaceholder)
 	case o.RefreshBefore < 0:
 		return usageErrorf("--refresh-before %v: want a duration of zero or more", o.RefreshBefore)
 	case o.All && o.Creds.MFAToken != "":
@@ -116,14 +121,12 @@ func sectionFor(as, profile string) string {
 
 // writeRun is what one run of write-credentials knows about the files.
 type writeRun struct {
-	opts  writeCredentialsOptions
-	files *config.Files
-	path  string // the credentials file, ~ expanded
-	shown string // the same as the user names it, for messages
-	// sourcedFrom maps a profile to the profiles whose chains start with
-	// its keys (their config.Source.Profile).
-	sourcedFrom map[string][]string
-	writing     map[string]bool // the profiles this run writes
+	opts    writeCredentialsOptions
+	files   *config.Files
+	path    string // the credentials file, ~ expanded
+	shown   string // the same as the user names it, for messages
+	rules   *credsection.Rules
+	writing map[string]bool // the profiles this run writes
 }
 
 // writeSkip is a profile left alone on purpose: not a failure.
@@ -152,20 +155,15 @@ func (a *app) runWriteCredentials(ctx context.Context, opts writeCredentialsOpti
 	if err := credfile.CheckTarget(path); err != nil {
 		return err
 	}
-	w := &writeRun{opts: opts, files: files, path: path, shown: files.Credentials.Path, sourcedFrom: map[string][]string{}, writing: map[string]bool{}}
+	// A broken profile starts no chain; it is reported when written.
+	chains := credsection.Resolve(files, env)
+	w := &writeRun{opts: opts, files: files, path: path, shown: files.Credentials.Path, rules: credsection.New(files, chains), writing: map[string]bool{}}
 	profiles := opts.Profiles
-	chains := map[string]*config.Chain{}
-	for _, name := range files.ProfileNames() {
-		c, err := config.Resolve(files, config.Request{Profile: name, Env: env})
-		if err != nil {
-			continue // a broken profile starts no chain; it is reported when written
-		}
-		chains[name] = c
-		if src := c.Source.Profile; src != "" {
-			w.sourcedFrom[src] = append(w.sourcedFrom[src], name)
-		}
-		if opts.All && len(c.Roles) > 0 {
-			profiles = append(profiles, name)
+	if opts.All {
+		for _, name := range files.ProfileNames() {
+			if c := chains[name]; c != nil && len(c.Roles) > 0 {
+				profiles = append(profiles, name)
+			}
 		}
 	}
 	if opts.All && len(profiles) == 0 {
@@ -205,7 +203,8 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 		}
 		return fmt.Errorf("profile %q cannot be resolved", profile)
 	}
-	if err := w.checkSection(profile, section); err != nil {
+	if err := w.rules.Check(section, w.writing); err != nil {
+		err = sectionRefused(err, profile)
 		if opts.All {
 			return &writeSkip{err.Error()}
 		}
@@ -269,20 +268,15 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 			return err
 		}
 	}
-	note := fmt.Sprintf("temporary credentials for profile %s, expire %s", strconv.Quote(profile), expiryText(c.Expiration))
-	kv := []credfile.KV{
-		{Key: "aws_access_key_id", Value: c.AccessKeyID},
-		{Key: "aws_secret_access_key", Value: c.SecretAccessKey},
-		{Key: "aws_session_token", Value: c.SessionToken},
-		// Old boto (2.x) and some tools built on it read this name.
-		{Key: "aws_security_token", Value: c.SessionToken},
-	}
+	note := credsection.Note(profile, c.Expiration)
+	kv := credsection.Keys(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, got.Chain.Region)
 	if err := credfile.SetTemporary(w.path, section, kv, note); err != nil {
 		var lt *credfile.LongTermKeysError
 		if errors.As(err, &lt) {
 			return &hintError{err: err, hint: "someone added them since kagi looked; run again with --force to move them into the keyring"}
 		}
-		return fmt.Errorf("write profile %q to %s: %w", profile, w.shown, err)
+		// credfile's errors name the file.
+		return fmt.Errorf("write profile %q: %w", profile, err)
 	}
 	where := w.shown
 	if section != profile {
@@ -292,55 +286,13 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 	return nil
 }
 
-// checkSection refuses a section whose keys would not be read as this
-// write means them:
-//   - a profile that gets its credentials another way (role_arn...): the
-//     SDKs would not use the keys;
-//   - a profile whose keys start another profile's chain (its
-//     source_profile, or where kagi resolves the source): those keys
-//     would become that chain's source, for the SDKs and for kagi itself,
-//     which would then feed on its own output and stop at their expiry.
-func (w *writeRun) checkSection(profile, section string) error {
-	hint := fmt.Sprintf("write another section with --as, e.g. 'kagi write-credentials %s --as %s-tf', and name that profile in the tool", profile, profile)
-	for _, f := range []*config.File{w.files.Config, w.files.Credentials} {
-		s := f.Profile(section)
-		// Settings that make the AWS CLI and SDKs get the profile's
-		// credentials another way, so that keys written there are ignored
-		// (role_arn: botocore's assume-role provider comes before the
-		// shared-credentials one, and the Go SDK drops a source_profile
-		// profile's own keys) or, worse, used until they expire and then
-		// break the profile (credential_process, read after keys).
-		for _, k := range []string{"role_arn", "source_profile", "credential_source", "web_identity_token_file", "credential_process", "sso_session", "sso_start_url", "sso_account_id", "sso_role_name"} {
-			key := s.Key(k)
-			if key == nil {
-				continue
-			}
-			why := "the AWS CLI and SDKs get its credentials that way and would ignore keys written there"
-			if k == "credential_process" {
-				why = "the AWS CLI and SDKs would use keys written there instead, and fail once they expire"
-			}
-			return &hintError{err: fmt.Errorf("not writing [%s]: profile %q sets %s (%s:%d); %s", section, section, k, f.Path, key.Line, why), hint: hint}
-		}
+// sectionRefused is a *credsection.RefusedError as write-credentials and
+// export say it, with the way out: another section.
+func sectionRefused(err error, profile string) error {
+	return &hintError{
+		err:  fmt.Errorf("not writing %w", err),
+		hint: fmt.Sprintf("write another section with --as, e.g. 'kagi write-credentials %s --as %s-tf', and name that profile in the tool", profile, profile),
 	}
-	for _, f := range []*config.File{w.files.Config, w.files.Credentials} {
-		for _, s := range f.Sections {
-			if k := s.Key("source_profile"); s.Kind == config.ProfileSection && k != nil && k.Value == section && s.Name != section {
-				return &hintError{err: fmt.Errorf("not writing [%s]: profile %q names it as source_profile (%s:%d); temporary keys there would become that profile's source", section, s.Name, f.Path, k.Line), hint: hint}
-			}
-		}
-	}
-	for _, user := range w.sourcedFrom[section] {
-		switch {
-		case user == section && !w.writing[user]:
-			// The section's own profile reading the keys written there: what
-			// writing it means.
-		case user == section:
-			return &hintError{err: fmt.Errorf("not writing [%s]: profile %q gets its own credentials from there (or the keyring under that name); temporary keys there would replace them, and kagi would read them back as the source", section, user), hint: hint}
-		default:
-			return &hintError{err: fmt.Errorf("not writing [%s]: the chain of profile %q starts from it; temporary keys there would become that chain's source", section, user), hint: hint}
-		}
-	}
-	return nil
 }
 
 // holdsLongTermKeys reports whether [section] of the credentials file has
@@ -370,23 +322,8 @@ func (w *writeRun) writtenExpiry(profile, section string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	rest, ok := strings.CutPrefix(note, "temporary credentials for profile ")
-	if !ok {
-		return time.Time{}, false
-	}
-	q, err := strconv.QuotedPrefix(rest)
-	if err != nil {
-		return time.Time{}, false
-	}
-	if p, err := strconv.Unquote(q); err != nil || p != profile {
-		return time.Time{}, false
-	}
-	at, ok := strings.CutPrefix(rest[len(q):], ", expire ")
-	if !ok {
-		return time.Time{}, false
-	}
-	exp, err := time.Parse(time.RFC3339, at)
-	return exp, err == nil
+	p, exp, ok := credsection.ParseNote(note)
+	return exp, ok && p == profile
 }
 
 // dropRoleSession deletes the cached session of chain's final role, so

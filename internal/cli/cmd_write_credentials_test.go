@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/credsection"
 )
 
 func TestWriteCredentialsArgvToOptions(t *testing.T) {
@@ -29,6 +31,9 @@ func TestWriteCredentialsArgvToOptions(t *testing.T) {
 		{nil, ExitUsage, writeCredentialsOptions{}},
 		{[]string{"--all", "prod"}, ExitUsage, writeCredentialsOptions{}},
 		{[]string{"--all", "--mfa-token", "123456"}, ExitUsage, writeCredentialsOptions{}},
+		// Without --as, every role profile's own section would be refused.
+		{[]string{"--all"}, ExitUsage, writeCredentialsOptions{}},
+		{[]string{"--all", "--refresh-before", "10m"}, ExitUsage, writeCredentialsOptions{}},
 		{[]string{"--all", "--as", "fixed"}, ExitUsage, writeCredentialsOptions{}},
 		{[]string{"prod", "dev", "--as", "fixed"}, ExitUsage, writeCredentialsOptions{}},
 		{[]string{"prod", "dev", "--as", "{profile}", "--role-arn", "arn:aws:iam::333333333333:role/x"}, ExitUsage, writeCredentialsOptions{}},
@@ -58,73 +63,20 @@ func TestWriteCredentialsArgvToOptions(t *testing.T) {
 	}
 }
 
-// TestCheckSection is the table behind write-credentials' refusals: which
-// sections the SDKs would read as meant, and which would feed a chain.
-func TestCheckSection(t *testing.T) {
-	cfg, err := config.Parse("~/.aws/config", config.ConfigFile, []byte(`[profile jump]
-mfa_serial = arn:aws:iam::111111111111:mfa/jump
-[profile prod]
-role_arn = arn:aws:iam::333333333333:role/admin
-source_profile = jump
-[profile self]
-role_arn = arn:aws:iam::333333333333:role/admin
-source_profile = self
-[profile proc]
-credential_process = kagi credential-process prod
-[profile sso]
-sso_session = corp
-[profile prod-tf]
-region = us-east-1
-[profile lone]
-region = us-east-1
-`))
-	if err != nil {
-		t.Fatal(err)
+// TestSectionRefusedNamesTheWayOut: a refused section's error says what
+// refused it, and the hint the way out, --as.
+func TestSectionRefusedNamesTheWayOut(t *testing.T) {
+	err := sectionRefused(&credsection.RefusedError{Section: "prod", Profile: "prod", Setting: "role_arn", File: "~/.aws/config", Line: 4, Reason: "ignored"}, "prod")
+	if want := `not writing [prod]: profile "prod" sets role_arn (~/.aws/config:4); ignored`; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
 	}
-	creds, err := config.Parse("~/.aws/credentials", config.CredentialsFile, []byte("[written]\naws_access_key_id = ASIAX\naws_secret_access_key = s\naws_session_token = t\n[viacreds]\nsource_profile = written-elsewhere\n"))
-	if err != nil {
-		t.Fatal(err)
+	var h hinter
+	if !errors.As(err, &h) || !strings.Contains(h.Hint(), "--as prod-tf") {
+		t.Errorf("hint does not name --as: %v", err)
 	}
-	files := &config.Files{Config: cfg, Credentials: creds}
-	for _, tc := range []struct {
-		profile, section string
-		writing          []string // besides profile
-		refused          string   // "" = allowed
-	}{
-		{"prod", "prod", nil, `profile "prod" sets role_arn (~/.aws/config:4)`},
-		{"prod", "prod-tf", nil, ""},
-		{"prod", "brand-new", nil, ""},
-		{"prod", "written", nil, ""}, // its own chain reads it: what it is for
-		{"prod", "jump", nil, `profile "prod" names it as source_profile`},
-		{"prod", "self", nil, "sets role_arn"},
-		{"prod", "proc", nil, "sets credential_process"},
-		{"prod", "sso", nil, "sets sso_session"},
-		{"prod", "written-elsewhere", nil, `profile "viacreds" names it as source_profile (~/.aws/credentials:6)`},
-		{"jump", "jump", nil, `profile "prod" names it as source_profile`},
-		{"lone", "lone", nil, `profile "lone" gets its own credentials from there`},
-		{"written", "written", nil, `profile "written" gets its own credentials from there`},
-		// Writing lone elsewhere while another profile is written into
-		// [lone]'s place: lone's chain would start from the keys.
-		{"prod", "lone", []string{"lone"}, `profile "lone" gets its own credentials from there`},
-	} {
-		w := &writeRun{files: files, sourcedFrom: map[string][]string{}, writing: map[string]bool{tc.profile: true}}
-		for _, p := range tc.writing {
-			w.writing[p] = true
-		}
-		for _, name := range files.ProfileNames() {
-			if c, err := config.Resolve(files, config.Request{Profile: name}); err == nil && c.Source.Profile != "" {
-				w.sourcedFrom[c.Source.Profile] = append(w.sourcedFrom[c.Source.Profile], name)
-			}
-		}
-		err := w.checkSection(tc.profile, tc.section)
-		switch {
-		case tc.refused == "" && err != nil:
-			t.Errorf("%s as [%s]: refused: %v", tc.profile, tc.section, err)
-		case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
-			t.Errorf("%s as [%s]: %v, want a refusal with %q", tc.profile, tc.section, err, tc.refused)
-		case err != nil && !strings.Contains(err.(*hintError).Hint(), "--as"):
-			t.Errorf("%s as [%s]: hint %q does not name --as", tc.profile, tc.section, err.(*hintError).Hint())
-		}
+	var re *credsection.RefusedError
+	if !errors.As(err, &re) {
+		t.Errorf("the *RefusedError is not kept: %T", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -41,6 +42,9 @@ func TestRunChildMissingProgram(t *testing.T) {
 	var ee *exitError
 	if err == nil || errors.As(err, &ee) || !strings.Contains(err.Error(), `cannot run "/nonexistent/program"`) {
 		t.Fatalf("got %v, want a start error naming the program", err)
+	}
+	if code := report(io.Discard, &runError{err}); code != ExitNotFound {
+		t.Fatalf("exit code %d, want %d as shells give", code, ExitNotFound)
 	}
 }
 

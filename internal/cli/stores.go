@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -26,11 +28,16 @@ func (a *app) openKeyring(ctx context.Context) (keyring.Keyring, error) {
 		backend, _ = a.io.LookupEnv("KAGI_BACKEND")
 	}
 	dir, _ := a.io.LookupEnv("KAGI_FILE_DIR")
+	tries := passphraseTries
+	if _, ok := a.io.LookupEnv("KAGI_FILE_PASSPHRASE"); ok {
+		tries = 1 // asking again would get the same
+	}
 	kr, err := keyring.Open(ctx, keyring.Options{
-		Backend:    backend,
-		Env:        a.io.LookupEnv,
-		FileDir:    dir,
-		Passphrase: a.filePassphrase,
+		Backend:         backend,
+		Env:             a.io.LookupEnv,
+		FileDir:         dir,
+		Passphrase:      a.filePassphrase,
+		PassphraseTries: tries,
 	})
 	if err != nil {
 		return nil, err
@@ -39,16 +46,36 @@ func (a *app) openKeyring(ctx context.Context) (keyring.Keyring, error) {
 	return kr, nil
 }
 
+// passphraseTries is how many times a person at the terminal is asked for
+// the file keyring's passphrase, or for a new one twice alike, as sudo and
+// ssh-keygen do.
+const passphraseTries = 3
+
 // filePassphrase is the file backend's passphrase: KAGI_FILE_PASSPHRASE,
 // else asked on the terminal (hidden), else an error saying what to set.
-func (a *app) filePassphrase(ctx context.Context) (string, error) {
+// For a new keyring, the terminal says where it will be and asks twice.
+func (a *app) filePassphrase(ctx context.Context, req keyring.PassphraseRequest) (string, error) {
 	if p, ok := a.io.LookupEnv("KAGI_FILE_PASSPHRASE"); ok {
 		a.log().Secret(p)
 		return p, nil
 	}
-	p, err := readHidden(ctx, "Passphrase for kagi's file keyring: ")
+	var p string
+	var err error
+	if req.New {
+		p, err = askNewPassphrase(ctx, req.Dir)
+	} else {
+		question := "Passphrase for kagi's file keyring: "
+		if req.Retry > 0 {
+			question = fmt.Sprintf("kagi: wrong passphrase, try again (%d of %d)\n%s", req.Retry+1, passphraseTries, question)
+		}
+		p, err = readHidden(ctx, question)
+	}
 	if err != nil && ctx.Err() != nil {
 		return "", err // interrupted: Main says so and exits 130
+	}
+	var mismatch *passphraseMismatchError
+	if errors.As(err, &mismatch) {
+		return "", err
 	}
 	if err != nil {
 		return "", &hintError{
@@ -58,6 +85,39 @@ func (a *app) filePassphrase(ctx context.Context) (string, error) {
 	}
 	a.log().Secret(p)
 	return p, nil
+}
+
+// passphraseMismatchError: the new passphrase was never typed the same
+// twice.
+type passphraseMismatchError struct{ tries int }
+
+func (e *passphraseMismatchError) Error() string {
+	return fmt.Sprintf("the new passphrases did not match (%d tries); nothing was stored", e.tries)
+}
+
+// askNewPassphrase asks for the passphrase of a new file keyring in dir
+// twice, and again while the two differ.
+func askNewPassphrase(ctx context.Context, dir string) (string, error) {
+	intro := fmt.Sprintf("kagi: a new file keyring in %s: choose its passphrase\n", dir)
+	for try := 1; try <= passphraseTries; try++ {
+		p, err := readHidden(ctx, intro+"New passphrase for kagi's file keyring: ")
+		if err != nil {
+			return "", err
+		}
+		if p == "" {
+			intro = "kagi: the passphrase cannot be empty\n"
+			continue
+		}
+		again, err := readHidden(ctx, "Repeat the passphrase: ")
+		if err != nil {
+			return "", err
+		}
+		if subtle.ConstantTimeCompare([]byte(p), []byte(again)) == 1 {
+			return p, nil
+		}
+		intro = "kagi: the passphrases do not match, try again\n"
+	}
+	return "", &passphraseMismatchError{passphraseTries}
 }
 
 // lazyKeyring opens the real keyring on the first call.
@@ -78,7 +138,8 @@ func (l *lazyKeyring) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return kr.Get(ctx, name)
+	data, err := kr.Get(ctx, name)
+	return data, wrongPassphraseHint(err)
 }
 
 func (l *lazyKeyring) Set(ctx context.Context, name string, data []byte) error {
@@ -86,7 +147,16 @@ func (l *lazyKeyring) Set(ctx context.Context, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return kr.Set(ctx, name, data)
+	return wrongPassphraseHint(kr.Set(ctx, name, data))
+}
+
+// wrongPassphraseHint adds the next step to the file keyring's
+// ErrWrongPassphrase.
+func wrongPassphraseHint(err error) error {
+	if !errors.Is(err, keyring.ErrWrongPassphrase) {
+		return err
+	}
+	return &hintError{err: err, hint: "give the passphrase the keyring was made with (KAGI_FILE_PASSPHRASE, when set, is used instead of asking)"}
 }
 
 func (l *lazyKeyring) Remove(ctx context.Context, name string) error {

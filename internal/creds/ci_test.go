@@ -117,15 +117,35 @@ func TestWebIdentityTokenProcess(t *testing.T) {
 }
 
 // Environment mode reaching instance metadata on a machine that is not EC2
-// fails with the hint of what to set instead.
-func TestEnvironmentModeInstanceMetadataHint(t *testing.T) {
+// fails leading with what to set instead; the SDK's own error (three
+// attempts at a dead address) is for --debug only.
+func TestEnvironmentModeInstanceMetadataLeadsWithTheFix(t *testing.T) {
 	chain := &config.Chain{Source: config.Source{Kind: config.InstanceMetadata}, Roles: []config.RoleHop{{RoleARN: roleLong}}}
-	_, err := creds.Retrieve(context.Background(), chain, creds.Deps{Env: config.MapEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"})})
-	var se *creds.SourceError
-	if !errors.As(err, &se) {
-		t.Fatalf("got %v", err)
-	}
-	if h := se.Hint(); !strings.Contains(h, "AWS_ACCESS_KEY_ID") || !strings.Contains(h, "--oidc github") {
-		t.Fatalf("hint %q", h)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		why  string
+	}{
+		{"no metadata service", map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"}, "EC2 instance metadata gave none"},
+		{"metadata off", map[string]string{"AWS_EC2_METADATA_DISABLED": "true"}, "instance metadata is off (AWS_EC2_METADATA_DISABLED=true)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logBuf bytes.Buffer
+			_, err := creds.Retrieve(context.Background(), chain, creds.Deps{Env: config.MapEnv(tc.env), Log: debug.New(&logBuf)})
+			var ne *creds.NoSourceError
+			if !errors.As(err, &ne) {
+				t.Fatalf("got %T %v, want *NoSourceError", err, err)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "no credentials to start from: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") ||
+				!strings.Contains(msg, "--oidc github") || strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, "ec2imds") {
+				t.Errorf("error %q: want the fix first and none of the lookup's noise", msg)
+			}
+			if h := ne.Hint(); !strings.Contains(h, tc.why) || !strings.Contains(h, "--debug") {
+				t.Errorf("hint %q, want %q and --debug", h, tc.why)
+			}
+			if tc.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] != "" && !strings.Contains(logBuf.String(), "127.0.0.1:1") {
+				t.Errorf("the --debug log does not have the lookup's error:\n%s", logBuf.String())
+			}
+		})
 	}
 }

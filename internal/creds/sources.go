@@ -266,11 +266,23 @@ func (r *run) process(ctx context.Context) (Credentials, error) {
 	return c, nil
 }
 
-// envModeNext is the hint when environment mode found nothing to start
-// from: it reached container or instance metadata only because the
-// environment held no keys and no token.
-const envModeNext = "no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE or container credentials in the environment, " +
-	"and this is not an EC2 instance: set the keys, use --oidc github in GitHub Actions, or name a profile"
+// NoSourceError is environment mode with nothing to start from: no keys,
+// no web identity token and no container endpoint in the environment, and
+// no credentials from instance metadata either, the last place it looks.
+// It leads with the fix; what instance metadata said is in --debug.
+type NoSourceError struct {
+	// Metadata says in a few words why instance metadata gave nothing.
+	Metadata string
+}
+
+func (e *NoSourceError) Error() string {
+	return "no credentials to start from: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_WEB_IDENTITY_TOKEN_FILE), use --oidc github in GitHub Actions, or name a profile"
+}
+
+// Hint says where kagi looked.
+func (e *NoSourceError) Hint() string {
+	return "kagi found no keys, web identity token or container credentials in the environment, and " + e.Metadata + "; --debug shows the instance metadata lookup"
+}
 
 // imdsTimeout bounds the whole instance metadata lookup. The SDK's client
 // gives up on a dead address within about a second per attempt; this is
@@ -279,26 +291,31 @@ const imdsTimeout = 10 * time.Second
 
 // instanceMetadata uses the SDK's IMDSv2 client, honouring the SDK's
 // AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT.
+//
+// In environment mode, instance metadata is only where kagi ended up for
+// want of anything else (config.Resolve): its failure is a *NoSourceError,
+// and the SDK's error (three attempts at a dead address, an IMDS status)
+// goes to the --debug log.
 func (r *run) instanceMetadata(ctx context.Context) (Credentials, error) {
 	s := r.chain.Source
-	next := ""
-	if s.Profile == "" {
-		next = envModeNext
-	}
+	envMode := s.Profile == ""
 	if strings.EqualFold(r.env("AWS_EC2_METADATA_DISABLED"), "true") {
-		return Credentials{}, &SourceError{Profile: s.Profile, Source: "instance metadata", Problem: "AWS_EC2_METADATA_DISABLED is true", Next: next}
+		if envMode {
+			return Credentials{}, &NoSourceError{Metadata: "instance metadata is off (AWS_EC2_METADATA_DISABLED=true)"}
+		}
+		return Credentials{}, &SourceError{Profile: s.Profile, Source: "instance metadata", Problem: "AWS_EC2_METADATA_DISABLED is true"}
 	}
 	opts := imds.Options{Endpoint: r.env("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
 	if r.deps.HTTPClient != nil {
 		opts.HTTPClient = r.deps.HTTPClient
 	}
-	ctx, cancel := context.WithTimeout(ctx, imdsTimeout)
+	bounded, cancel := context.WithTimeout(ctx, imdsTimeout)
 	defer cancel()
 	p := ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = imds.New(opts) })
-	c, err := r.provider(ctx, p, "instance metadata")
-	var se *SourceError
-	if errors.As(err, &se) && next != "" {
-		se.Next = next
+	c, err := r.provider(bounded, p, "instance metadata")
+	if err != nil && envMode && ctx.Err() == nil { // not interrupted
+		r.log.Printf("source: instance metadata: %v", err)
+		return Credentials{}, &NoSourceError{Metadata: "EC2 instance metadata gave none (this is not an EC2 instance, or one without a role)"}
 	}
 	return c, err
 }

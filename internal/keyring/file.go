@@ -98,20 +98,40 @@ type fileItem struct {
 type fileKeyring struct {
 	dir        string
 	kdf        KDFParams
-	passphrase func(context.Context) (string, error)
+	passphrase func(context.Context, PassphraseRequest) (string, error)
+	tries      int // passphrases taken when each opens nothing (Options.PassphraseTries)
 
-	mu    sync.Mutex // guards the fields below; held while deriving
+	mu    sync.Mutex // guards the fields below; held while asking and deriving
 	pass  string
 	asked bool
-	keys  map[fileHeaderKDF][]byte
-	cur   *fileHeaderKDF // parameters new items are written with
+	// proven: pass opened an item, or was chosen for a new keyring. A
+	// proven passphrase that does not open an item is not asked again:
+	// the item was written with another one.
+	proven bool
+	keys   map[fileHeaderKDF][]byte // derived from pass
+	cur    *fileHeaderKDF           // parameters new items are written with
 }
 
-func newFileKeyring(dir string, kdf KDFParams, passphrase func(context.Context) (string, error)) *fileKeyring {
+// PassphraseRequest is what the file backend tells Options.Passphrase.
+type PassphraseRequest struct {
+	// Dir is the keyring's directory, to say where the keyring is.
+	Dir string
+	// New is set when nothing is stored yet: the passphrase given now
+	// locks every item written from now on (a person is asked twice).
+	New bool
+	// Retry counts the passphrases given before this one that did not
+	// open the keyring: 0 on the first ask.
+	Retry int
+}
+
+func newFileKeyring(dir string, kdf KDFParams, passphrase func(context.Context, PassphraseRequest) (string, error), tries int) *fileKeyring {
 	if kdf == (KDFParams{}) {
 		kdf = DefaultKDF()
 	}
-	return &fileKeyring{dir: dir, kdf: kdf, passphrase: passphrase, keys: map[fileHeaderKDF][]byte{}}
+	if tries < 1 {
+		tries = 1
+	}
+	return &fileKeyring{dir: dir, kdf: kdf, passphrase: passphrase, tries: tries, keys: map[fileHeaderKDF][]byte{}}
 }
 
 func (k *fileKeyring) Backend() string { return "file" }
@@ -154,12 +174,9 @@ func (k *fileKeyring) Get(ctx context.Context, name string) ([]byte, error) {
 	if it.Name != name {
 		return nil, &CorruptError{path, fmt.Sprintf("holds item %q, not %q", it.Name, name)}
 	}
-	key, err := k.key(ctx, it.KDF, path)
+	key, err := k.unlock(ctx, it.KDF, it.Check, path)
 	if err != nil {
 		return nil, err
-	}
-	if !checkMatches(key, it.Check) {
-		return nil, fmt.Errorf("file keyring in %q: %w (it does not open %q)", k.dir, ErrWrongPassphrase, name)
 	}
 	aead, err := chacha20poly1305.NewX(key)
 	if err != nil {
@@ -179,11 +196,7 @@ func (k *fileKeyring) Set(ctx context.Context, name string, data []byte) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	h, err := k.current(ctx)
-	if err != nil {
-		return err
-	}
-	key, err := k.key(ctx, h, "")
+	h, key, err := k.writeKey(ctx)
 	if err != nil {
 		return err
 	}
@@ -295,19 +308,21 @@ func readItem(path string) (*fileItem, error) {
 	return &it, nil
 }
 
-// current returns the KDF header new items are written with: that of an
-// item already in the directory, so one passphrase and one derivation
-// serve all items, else fresh.
-func (k *fileKeyring) current(ctx context.Context) (fileHeaderKDF, error) {
+// writeKey returns the KDF header new items are written with, and its
+// key: that of an item already in the directory, so one passphrase and
+// one derivation serve all items, and a passphrase that does not open
+// what is there is refused (else no single passphrase would open the
+// keyring); with no item yet, fresh parameters and a new passphrase.
+func (k *fileKeyring) writeKey(ctx context.Context) (fileHeaderKDF, []byte, error) {
 	k.mu.Lock()
-	cur := k.cur
-	k.mu.Unlock()
-	if cur != nil {
-		return *cur, nil
+	defer k.mu.Unlock()
+	if k.cur != nil {
+		key, err := k.derive(ctx, *k.cur, "")
+		return *k.cur, key, err
 	}
 	entries, err := os.ReadDir(k.dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fileHeaderKDF{}, err
+		return fileHeaderKDF{}, nil, err
 	}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), itemSuffix) || strings.HasPrefix(e.Name(), ".") {
@@ -318,37 +333,88 @@ func (k *fileKeyring) current(ctx context.Context) (fileHeaderKDF, error) {
 		if err != nil {
 			continue // a damaged item must not stop writing others
 		}
-		key, err := k.key(ctx, it.KDF, path)
+		key, err := k.unlockLocked(ctx, it.KDF, it.Check, path)
 		if err != nil {
-			return fileHeaderKDF{}, err
+			return fileHeaderKDF{}, nil, err
 		}
-		// Writing with a passphrase that does not open what is there
-		// would leave items no single passphrase opens.
-		if !checkMatches(key, it.Check) {
-			return fileHeaderKDF{}, fmt.Errorf("file keyring in %q: %w (it does not open the items already stored)", k.dir, ErrWrongPassphrase)
-		}
-		return k.setCurrent(it.KDF), nil
+		h := it.KDF
+		k.cur = &h
+		return h, key, nil
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
-		return fileHeaderKDF{}, err
+		return fileHeaderKDF{}, nil, err
 	}
-	return k.setCurrent(fileHeaderKDF{Alg: "argon2id", Salt: hex.EncodeToString(salt), KDFParams: k.kdf}), nil
+	h := fileHeaderKDF{Alg: "argon2id", Salt: hex.EncodeToString(salt), KDFParams: k.kdf}
+	if !k.asked {
+		if err := k.ask(ctx, PassphraseRequest{Dir: k.dir, New: true}); err != nil {
+			return fileHeaderKDF{}, nil, err
+		}
+	}
+	key, err := k.derive(ctx, h, "")
+	if err != nil {
+		return fileHeaderKDF{}, nil, err
+	}
+	k.proven = true
+	k.cur = &h
+	return h, key, nil
 }
 
-func (k *fileKeyring) setCurrent(h fileHeaderKDF) fileHeaderKDF {
+// unlock returns the key of an item with header h and key check check,
+// asking for the passphrase (again, up to k.tries times, while it does not
+// open the item and has opened nothing yet).
+func (k *fileKeyring) unlock(ctx context.Context, h fileHeaderKDF, check []byte, path string) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.cur == nil {
-		k.cur = &h
-	}
-	return *k.cur
+	return k.unlockLocked(ctx, h, check, path)
 }
 
-// key derives (once per process for each header) the item key.
-func (k *fileKeyring) key(ctx context.Context, h fileHeaderKDF, path string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+func (k *fileKeyring) unlockLocked(ctx context.Context, h fileHeaderKDF, check []byte, path string) ([]byte, error) {
+	for retry := 0; ; retry++ {
+		if !k.asked {
+			if err := k.ask(ctx, PassphraseRequest{Dir: k.dir, Retry: retry}); err != nil {
+				return nil, err
+			}
+		}
+		key, err := k.derive(ctx, h, path)
+		if err != nil {
+			return nil, err
+		}
+		if checkMatches(key, check) {
+			k.proven = true
+			return key, nil
+		}
+		if k.proven {
+			return nil, fmt.Errorf("file keyring in %q: %w (an item was written with another passphrase)", k.dir, ErrWrongPassphrase)
+		}
+		if retry+1 >= k.tries {
+			return nil, fmt.Errorf("file keyring in %q: %w", k.dir, ErrWrongPassphrase)
+		}
+		// Forget the wrong passphrase and what was derived from it.
+		k.pass, k.asked = "", false
+		clear(k.keys)
+	}
+}
+
+// ask gets the passphrase; k.mu is held.
+func (k *fileKeyring) ask(ctx context.Context, req PassphraseRequest) error {
+	if k.passphrase == nil {
+		return errors.New("the file keyring needs a passphrase and none was provided")
+	}
+	p, err := k.passphrase(ctx, req)
+	if err != nil {
+		return err
+	}
+	if p == "" {
+		return errors.New("the file keyring's passphrase is empty")
+	}
+	k.pass, k.asked = p, true
+	return nil
+}
+
+// derive derives (once per process for each header) the item key from
+// the passphrase asked for; k.mu is held.
+func (k *fileKeyring) derive(ctx context.Context, h fileHeaderKDF, path string) ([]byte, error) {
 	if key, ok := k.keys[h]; ok {
 		return key, nil
 	}
@@ -357,17 +423,8 @@ func (k *fileKeyring) key(ctx context.Context, h fileHeaderKDF, path string) ([]
 		return nil, &CorruptError{path, "bad salt"}
 	}
 	if !k.asked {
-		if k.passphrase == nil {
-			return nil, errors.New("the file keyring needs a passphrase and none was provided")
-		}
-		p, err := k.passphrase(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if p == "" {
-			return nil, errors.New("the file keyring's passphrase is empty")
-		}
-		k.pass, k.asked = p, true
+		// writeKey and unlock ask first.
+		return nil, errors.New("the file keyring's passphrase was not asked for")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

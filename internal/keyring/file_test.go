@@ -23,7 +23,7 @@ func openFile(t *testing.T, dir, passphrase string, calls *atomic.Int32) keyring
 		Backend: keyring.BackendFile,
 		FileDir: dir,
 		FileKDF: keyring.LowSecurityKDFForTests(),
-		Passphrase: func(context.Context) (string, error) {
+		Passphrase: func(context.Context, keyring.PassphraseRequest) (string, error) {
 			if calls != nil {
 				calls.Add(1)
 			}
@@ -119,12 +119,12 @@ func TestFilePassphraseErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name string
-		fn   func(context.Context) (string, error)
+		fn   func(context.Context, keyring.PassphraseRequest) (string, error)
 		want string
 	}{
 		{"nil func", nil, "needs a passphrase"},
-		{"empty", func(context.Context) (string, error) { return "", nil }, "empty"},
-		{"func fails", func(context.Context) (string, error) { return "", errors.New("no terminal") }, "no terminal"},
+		{"empty", func(context.Context, keyring.PassphraseRequest) (string, error) { return "", nil }, "empty"},
+		{"func fails", func(context.Context, keyring.PassphraseRequest) (string, error) { return "", errors.New("no terminal") }, "no terminal"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			kr, err := keyring.Open(ctx, keyring.Options{Backend: "file", FileDir: t.TempDir(), Passphrase: tt.fn, FileKDF: keyring.LowSecurityKDFForTests()})
@@ -234,7 +234,7 @@ func TestFileKDFParametersComeFromTheHeader(t *testing.T) {
 	// the parameters in its header, and writes new items with them too, so
 	// one derivation serves the whole directory.
 	kr, err := keyring.Open(ctx, keyring.Options{Backend: "file", FileDir: dir,
-		Passphrase: func(context.Context) (string, error) { return "p", nil }})
+		Passphrase: func(context.Context, keyring.PassphraseRequest) (string, error) { return "p", nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,5 +279,111 @@ func TestFileItemsAreCaseSafeFileNames(t *testing.T) {
 	}
 	if len(entries) != 4 {
 		t.Errorf("%d files for 4 items", len(entries))
+	}
+}
+
+// TestFilePassphraseRequests: the first Set of a new keyring asks for a
+// new passphrase and says where the keyring is; a passphrase that opens
+// nothing is asked for again, up to PassphraseTries times, and each ask
+// says how many went wrong before it.
+func TestFilePassphraseRequests(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "keyring")
+	open := func(tries int, answers ...string) (keyring.Keyring, *[]keyring.PassphraseRequest) {
+		var asked []keyring.PassphraseRequest
+		kr, err := keyring.Open(ctx, keyring.Options{
+			Backend: keyring.BackendFile, FileDir: dir, FileKDF: keyring.LowSecurityKDFForTests(), PassphraseTries: tries,
+			Passphrase: func(_ context.Context, req keyring.PassphraseRequest) (string, error) {
+				asked = append(asked, req)
+				if len(asked) > len(answers) {
+					return "", errors.New("asked once too often")
+				}
+				return answers[len(asked)-1], nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kr, &asked
+	}
+	kr, asked := open(3, "right")
+	if err := kr.Set(ctx, "keys:a", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Set(ctx, "keys:b", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if want := []keyring.PassphraseRequest{{Dir: dir, New: true}}; fmt.Sprint(*asked) != fmt.Sprint(want) {
+		t.Errorf("a new keyring asked %+v, want %+v", *asked, want)
+	}
+
+	// Two typos, then the right one: asked three times, the item opens.
+	kr, asked = open(3, "typo", "typo again", "right")
+	if got, err := kr.Get(ctx, "keys:a"); err != nil || string(got) != "x" {
+		t.Fatalf("Get after two typos = %q, %v", got, err)
+	}
+	want := []keyring.PassphraseRequest{{Dir: dir}, {Dir: dir, Retry: 1}, {Dir: dir, Retry: 2}}
+	if fmt.Sprint(*asked) != fmt.Sprint(want) {
+		t.Errorf("asked %+v, want %+v", *asked, want)
+	}
+	// Proven, it is not asked for again.
+	if _, err := kr.Get(ctx, "keys:b"); err != nil || len(*asked) != 3 {
+		t.Errorf("second Get: %v, asked %d times in all", err, len(*asked))
+	}
+
+	// Three typos: ErrWrongPassphrase, never a fourth ask.
+	kr, asked = open(3, "1", "2", "3", "right")
+	if _, err := kr.Get(ctx, "keys:a"); !errors.Is(err, keyring.ErrWrongPassphrase) || len(*asked) != 3 {
+		t.Errorf("after three wrong: %v, asked %d times, want ErrWrongPassphrase after 3", err, len(*asked))
+	}
+	// Set on a keyring with items: the same, and nothing written.
+	kr, asked = open(2, "1", "2", "right")
+	if err := kr.Set(ctx, "keys:c", []byte("z")); !errors.Is(err, keyring.ErrWrongPassphrase) || len(*asked) != 2 {
+		t.Errorf("Set after two wrong: %v, asked %d times, want ErrWrongPassphrase after 2", err, len(*asked))
+	}
+	// A passphrase from the environment (one try): asked once.
+	kr, asked = open(0, "wrong", "right")
+	if _, err := kr.Get(ctx, "keys:a"); !errors.Is(err, keyring.ErrWrongPassphrase) || len(*asked) != 1 {
+		t.Errorf("one try: %v, asked %d times", err, len(*asked))
+	}
+	if strings.Contains(fmt.Sprint(*asked), "wrong") {
+		t.Error("a request holds a passphrase")
+	}
+}
+
+// TestFileItemOfAnotherPassphrase: a passphrase that opened one item is
+// not asked for again when another item does not open with it.
+func TestFileItemOfAnotherPassphrase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := openFile(t, dir, "one", nil).Set(ctx, "keys:a", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir()
+	if err := openFile(t, other, "two", nil).Set(ctx, "keys:b", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	// keys:b's file, written with "two", moved in beside keys:a.
+	entries, err := os.ReadDir(other)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%v %v", entries, err)
+	}
+	if err := os.Rename(filepath.Join(other, entries[0].Name()), filepath.Join(dir, entries[0].Name())); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	kr, err := keyring.Open(ctx, keyring.Options{Backend: keyring.BackendFile, FileDir: dir, FileKDF: keyring.LowSecurityKDFForTests(), PassphraseTries: 3,
+		Passphrase: func(context.Context, keyring.PassphraseRequest) (string, error) { calls.Add(1); return "one", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.Get(ctx, "keys:a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.Get(ctx, "keys:b"); !errors.Is(err, keyring.ErrWrongPassphrase) || !strings.Contains(err.Error(), "another passphrase") {
+		t.Errorf("Get of an item of another passphrase: %v", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("asked %d times, want 1", n)
 	}
 }

@@ -121,7 +121,7 @@ func GetKeys(ctx context.Context, kr Keyring, profile string) (AccessKeys, error
 	}
 	data, err := kr.Get(ctx, name)
 	if err != nil {
-		return AccessKeys{}, fmt.Errorf("keys of profile %q: %w", profile, err)
+		return AccessKeys{}, fmt.Errorf("read the keys of profile %q: %w", profile, err)
 	}
 	var s storedKeys
 	if err := json.Unmarshal(data, &s); err != nil || s.AccessKeyID == "" || s.SecretAccessKey == "" {
@@ -145,7 +145,7 @@ func SetKeys(ctx context.Context, kr Keyring, profile string, keys AccessKeys) e
 		return err
 	}
 	if err := kr.Set(ctx, name, data); err != nil {
-		return fmt.Errorf("keys of profile %q: %w", profile, err)
+		return fmt.Errorf("store the keys of profile %q: %w", profile, err)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func RemoveKeys(ctx context.Context, kr Keyring, profile string) error {
 		return err
 	}
 	if err := kr.Remove(ctx, name); err != nil {
-		return fmt.Errorf("keys of profile %q: %w", profile, err)
+		return fmt.Errorf("remove the keys of profile %q: %w", profile, err)
 	}
 	return nil
 }

@@ -47,9 +47,15 @@ type Options struct {
 	// else $XDG_DATA_HOME/kagi/keyring, else ~/.local/share/kagi/keyring
 	// (on Windows %LOCALAPPDATA%\kagi\keyring).
 	FileDir string
-	// Passphrase returns the file backend's passphrase. It is called at
-	// most once per Keyring, and only when an item is read or written.
-	Passphrase func(ctx context.Context) (string, error)
+	// Passphrase returns the file backend's passphrase. It is called
+	// only when an item is read or written, once per Keyring unless the
+	// passphrase does not open the keyring (see PassphraseTries).
+	Passphrase func(ctx context.Context, req PassphraseRequest) (string, error)
+	// PassphraseTries is how many passphrases the file backend takes, one
+	// after the other, while each opens nothing: a person at a terminal
+	// may mistype, a passphrase from the environment stays what it is.
+	// Zero means one.
+	PassphraseTries int
 	// FileKDF sets the cost of deriving new items' key; zero means
 	// DefaultKDF(). Tests pass LowSecurityKDFForTests().
 	FileKDF KDFParams
@@ -145,7 +151,7 @@ func openFile(opts Options) (Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFileKeyring(dir, opts.FileKDF, opts.Passphrase), nil
+	return newFileKeyring(dir, opts.FileKDF, opts.Passphrase, opts.PassphraseTries), nil
 }
 
 // FileDir is the directory the file backend uses with opts.

@@ -89,7 +89,8 @@ func (h *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, h.log, status, why)
 		return
 	}
-	if r.URL.Path == imdsTokenPath {
+	path := imdsPath(r.URL.Path)
+	if path == imdsTokenPath {
 		h.token(w, r)
 		return
 	}
@@ -102,7 +103,7 @@ func (h *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, h.log, http.StatusUnauthorized, "missing, wrong or expired IMDSv2 token (IMDSv1 is not served)")
 		return
 	}
-	switch p := r.URL.Path; {
+	switch p := path; {
 	case p == imdsCredsPath || p+"/" == imdsCredsPath:
 		writeText(w, h.role)
 	case p == imdsCredsPath+h.role:
@@ -112,6 +113,17 @@ func (h *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		refuse(w, r, h.log, http.StatusNotFound, "not found")
 	}
+}
+
+// imdsPath is the request's path with a run of leading slashes made one:
+// the JavaScript SDK v2 joins an endpoint that ends in "/" with
+// "/latest/api/token" as "//latest/api/token" (seen with the npm package
+// aws-sdk), and an endpoint printed before issue 11 ended in "/".
+func imdsPath(p string) string {
+	if strings.HasPrefix(p, "//") {
+		return "/" + strings.TrimLeft(p, "/")
+	}
+	return p
 }
 
 // token answers PUT /latest/api/token.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,5 +156,55 @@ func TestIMDSWithGoSDK(t *testing.T) {
 	}
 	if !strings.HasPrefix(c.AccessKeyID, "ASIAFAKE") || c.SessionToken == "" || !c.CanExpire {
 		t.Errorf("got %+v", c)
+	}
+}
+
+// TestIMDSDoubledSlash: over real HTTP, a client that joins an endpoint
+// ending in "/" with "/latest/..." (the JavaScript SDK v2 does) gets its
+// token and credentials, not 405.
+func TestIMDSDoubledSlash(t *testing.T) {
+	p := &fakeProvider{lifetime: time.Hour, now: time.Now}
+	r := server.NewRefresher(t.Context(), p.provide, server.RefresherOptions{})
+	ep, err := server.Start(t.Context(), func(host string) http.Handler {
+		return server.NewIMDS(host, r, server.IMDSOptions{Role: "admin"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	do := func(method, path string, header map[string]string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, ep.URL()+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if !strings.HasSuffix(ep.URL(), "/") {
+		t.Fatalf("URL %q: the test means to double the slash", ep.URL())
+	}
+	status, tok := do("PUT", "/latest/api/token", map[string]string{"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+	if status != 200 {
+		t.Fatalf("PUT //latest/api/token: %d %s", status, tok)
+	}
+	h := map[string]string{"X-aws-ec2-metadata-token": tok}
+	if status, body := do("GET", "/latest/meta-data/iam/security-credentials/", h); status != 200 || body != "admin" {
+		t.Fatalf("GET //latest/meta-data/iam/security-credentials/: %d %q", status, body)
+	}
+	if status, body := do("GET", "//latest/meta-data/iam/security-credentials/admin", h); status != 200 || !strings.Contains(body, "ASIAFAKE") {
+		t.Fatalf("GET ///latest/meta-data/iam/security-credentials/admin: %d %q", status, body)
+	}
+	// Still only those paths: no other prefix is dropped.
+	if status, _ := do("GET", "/x/latest/meta-data/iam/security-credentials/", h); status != 404 {
+		t.Errorf("GET //x/latest/...: %d, want 404", status)
 	}
 }
