@@ -281,12 +281,11 @@ func TestJSServerEC2(t *testing.T) {
 }
 
 // v2EC2TrailingSlashWorks says whether the v2 SDK gets credentials from
-// `kagi server --ec2` when its endpoint ends in a slash. Today it does not:
-// kagi prints the endpoint with a trailing slash, the v2 SDK appends
-// "/latest/api/token" to it, and kagi answers the doubled slash with 405.
-// Issue 11 has kagi print no trailing slash and accept the doubled slash;
-// with that fix in internal/server this becomes true.
-const v2EC2TrailingSlashWorks = false
+// `kagi server --ec2` when its endpoint ends in a slash. Before issue 11 it
+// did not: kagi printed the endpoint with a trailing slash, the v2 SDK
+// appended "/latest/api/token" to it, and kagi answered the doubled slash
+// with 405. kagi now prints no trailing slash and accepts the doubled one.
+const v2EC2TrailingSlashWorks = true
 
 // TestJSv2EC2EndpointAsPrinted: the v2 SDK with the endpoint exactly as
 // `kagi server --ec2` prints it (nothing stripped), and with a trailing
