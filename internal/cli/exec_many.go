@@ -99,9 +99,11 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 			return err
 		}
 	}
-	path, err := exec.LookPath(opts.Command[0])
+	// Looked up once, before any credentials, and refused as exec refuses
+	// it: 127 for no such command, 126 for one that cannot run.
+	_, path, err := a.execArgv(opts.Command)
 	if err != nil {
-		return fmt.Errorf("cannot run %q: %w", opts.Command[0], err)
+		return err
 	}
 	argv := append([]string{path}, opts.Command[1:]...)
 
