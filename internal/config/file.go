@@ -307,6 +307,9 @@ func (p *parser) line(n int, line string) {
 		p.last, p.cont = nil, false
 		if under != nil && !p.sink {
 			p.breakSection(p.cur, n, CodeIndentedHeader, fmt.Sprintf("the header is indented under %s (line %d): the AWS CLI reads it as more of that value and the keys below it as keys of [%s]; unindent it", under.Raw, under.Line, prev.header))
+			if prev.Kind == ProfileSection {
+				p.f.Warnings = append(p.f.Warnings, prev.warning(p.f.Path, n, CodeIndentedHeader, fmt.Sprintf("the AWS CLI reads the indented header on line %d as more of %s and the keys below it as keys of this profile; unindent it", n, under.Raw), false))
+			}
 		}
 		return
 	}
@@ -320,6 +323,9 @@ func (p *parser) line(n int, line string) {
 			if !ok || name == "" {
 				p.bad(n, fmt.Sprintf("line in the sub-section of %q is not name = value", p.last.Raw))
 				return
+			}
+			if lowerName(name) != name && !p.sink {
+				p.warn(n, CodeSubKeyCase, fmt.Sprintf("%s: the AWS CLI matches the keys of a sub-section (here of %s) with their case, kagi and the Go SDK without; write it in lower case", name, p.last.Raw), false)
 			}
 			setKey(&p.last.Sub, &Key{Name: lowerName(name), Raw: name, Value: trimSpace(value), Line: n, indent: indent})
 			return

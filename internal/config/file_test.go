@@ -120,7 +120,7 @@ func TestParseLinesAndLookup(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		broken     string // the profile made unusable, if any
+		broken         string // the profile made unusable, if any
 	}{
 		{"unclosed header", "[profile a]\nregion = x\n[profile x\n", "~/.aws/config:3: section header \"[profile x\" has no closing \"]\"", ""},
 		{"line without =", "[profile a]\nregion x\n", "~/.aws/config:2: line has no \"=\"", "a"},

@@ -22,7 +22,8 @@ const (
 	CodeHeaderName        = "header-name"         // a profile name with quotes, spaces or backslashes
 	CodeHeaderCommentChar = "header-comment-char" // a profile name with '#' or ';'
 	CodeCredentialsPrefix = "credentials-profile-prefix"
-	CodeDefaultSection    = "default-section" // [DEFAULT]
+	CodeDefaultSection    = "default-section"     // [DEFAULT]
+	CodeSubKeyCase        = "subsection-key-case" // "Max_Queue_Size" under "s3 ="
 	CodeBOM               = "bom"
 	CodeNotUTF8           = "not-utf8"
 )

@@ -107,10 +107,10 @@ func TestWarningHidesSecrets(t *testing.T) {
 
 func TestShellSplit(t *testing.T) {
 	for in, want := range map[string][]string{
-		`profile a`:         {"profile", "a"},
-		`profile "a b"`:     {"profile", "a b"},
-		`profile 'a"b'`:     {"profile", `a"b`},
-		`profile a\ b`:      {"profile", "a b"},
+		`profile a`:        {"profile", "a"},
+		`profile "a b"`:    {"profile", "a b"},
+		`profile 'a"b'`:    {"profile", `a"b`},
+		`profile a\ b`:     {"profile", "a b"},
 		"profile \t a  b ": {"profile", "a", "b"},
 	} {
 		if got, ok := shellSplit(in); !ok || !reflect.DeepEqual(got, want) {
