@@ -378,7 +378,7 @@ func TestDifferentialCorpus(t *testing.T) {
 
 var allCodes = []string{CodeDuplicateSection, CodeDuplicateKey, CodeBadLine, CodeHeaderText, CodeIndentedHeader, CodeInlineComment,
 	CodeQuotedValue, CodeIndentedKey, CodeHeaderSpace, CodeHeaderName, CodeHeaderCommentChar, CodeCredentialsPrefix,
-	CodeDefaultSection, CodeBOM, CodeNotUTF8, CodeSubKeyCase}
+	CodeDefaultSection, CodeBOM, CodeNotUTF8, CodeSubKeyCase, CodeBlankInValue, CodeLoneCR}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

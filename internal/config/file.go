@@ -272,6 +272,7 @@ func Parse(path string, kind FileKind, data []byte) (*File, error) {
 		p.fileWarn(1, CodeNotUTF8, "the file is not valid UTF-8: the AWS CLI cannot read the file at all; save it as UTF-8")
 	}
 	text := string(data)
+	crWarned := false
 	for n := 1; len(text) > 0; n++ {
 		line := text
 		if i := strings.IndexByte(text, '\n'); i >= 0 {
@@ -279,24 +280,46 @@ func Parse(path string, kind FileKind, data []byte) (*File, error) {
 		} else {
 			text = ""
 		}
-		p.line(n, line)
+		line = strings.TrimSuffix(line, "\r")
+		if strings.IndexByte(line, '\r') < 0 {
+			p.line(n, line)
+			continue
+		}
+		// A carriage return alone (old Mac OS line ends) ends a line to
+		// botocore (Python's universal newlines) but not to the Go SDK.
+		if !crWarned {
+			crWarned = true
+			p.fileWarn(n, CodeLoneCR, "a carriage return without a line feed: the AWS CLI reads it as a line end, as kagi does, the Go SDK does not; use LF or CRLF line ends")
+		}
+		for _, l := range strings.Split(line, "\r") {
+			p.line(n, l)
+		}
 	}
 	return f, nil
 }
 
 type parser struct {
-	f    *File
-	cur  *Section // nil before the first header
-	sink bool     // cur is no section of the file: its keys go nowhere
-	last *Key     // the key indented lines attach to
-	cont bool     // last's value has continuation lines
+	f      *File
+	cur    *Section // nil before the first header
+	sink   bool     // cur is no section of the file: its keys go nowhere
+	last   *Key     // the key indented lines attach to
+	cont   bool     // last's value has continuation lines
+	blanks int      // blank lines since the last line with text
 }
 
 func (p *parser) line(n int, line string) {
 	t := trimSpace(line)
-	if t == "" || t[0] == '#' || t[0] == ';' {
+	if t == "" {
+		// botocore keeps a blank line inside a value when more of the
+		// value follows (configparser's empty_lines_in_values).
+		p.blanks++
 		return
 	}
+	if t[0] == '#' || t[0] == ';' {
+		return
+	}
+	blanks := p.blanks
+	p.blanks = 0
 	indent := indentOf(line)
 	if t[0] == '[' {
 		under, prev := p.last, p.cur
@@ -333,9 +356,12 @@ func (p *parser) line(n int, line string) {
 		if name, _, ok := splitKey(t); ok && name != "" && !p.sink {
 			p.warn(n, CodeIndentedKey, fmt.Sprintf("the indented line continues the value of %s (line %d) for the AWS CLI and kagi, but is the key %q to the Go SDK; unindent it or join the lines", p.last.Raw, p.last.Line, lowerName(name)), false)
 		}
+		if blanks > 0 && !p.sink {
+			p.warn(n, CodeBlankInValue, fmt.Sprintf("a blank line inside the value of %s (line %d): the AWS CLI and kagi keep it, the Go SDK drops it; remove the blank line", p.last.Raw, p.last.Line), false)
+		}
 		// botocore keeps inline comments in continuation lines, and so
 		// does the Go SDK.
-		p.last.Value += "\n" + t
+		p.last.Value += strings.Repeat("\n", blanks) + "\n" + t
 		p.cont = true
 		return
 	}
@@ -443,6 +469,11 @@ func (p *parser) header(t string, n int) {
 		prev = nil
 	}
 	end := strings.IndexByte(t, ']')
+	if t[len(t)-1] == ']' {
+		// "[profile a]b]" is profile "a]b" to botocore (a greedy match)
+		// and to the Go SDK (the line is bracketed).
+		end = len(t) - 1
+	}
 	if end < 0 {
 		p.cur, p.sink = nil, false
 		p.bad(n, fmt.Sprintf("section header %q has no closing \"]\"", t))

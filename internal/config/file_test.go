@@ -59,7 +59,7 @@ func TestParse(t *testing.T) {
 		{"nested sub-section", ConfigFile, "[profile a]\ns3 =\n  max_concurrent_requests = 20\n  Addressing_Style = path # c\nregion = x\n",
 			[]string{"profile a", "  s3=", "    Addressing_Style=path # c", "    max_concurrent_requests=20", "  region=x"}},
 		{"continuation lines keep inline comments, as botocore and the Go SDK do", ConfigFile, "[profile a]\ncredential_process = /bin/tool\n    --flag x\n\n    --more # c\nregion = x\n",
-			[]string{"profile a", "  credential_process=/bin/tool\n--flag x\n--more # c", "  region=x"}},
+			[]string{"profile a", "  credential_process=/bin/tool\n--flag x\n\n--more # c", "  region=x"}},
 		{"colon is a delimiter too", ConfigFile, "[profile a]\nregion: us-east-1\nrole_arn = arn:aws:iam::1:role/x\n",
 			[]string{"profile a", "  region=us-east-1", "  role_arn=arn:aws:iam::1:role/x"}},
 		{"unicode spaces are trimmed", ConfigFile, "[profile a]\nregion = us-east-1\u00a0\n",

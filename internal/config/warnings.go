@@ -24,6 +24,8 @@ const (
 	CodeCredentialsPrefix = "credentials-profile-prefix"
 	CodeDefaultSection    = "default-section"     // [DEFAULT]
 	CodeSubKeyCase        = "subsection-key-case" // "Max_Queue_Size" under "s3 ="
+	CodeBlankInValue      = "blank-line-in-value" // a blank line between continuation lines
+	CodeLoneCR            = "lone-cr"             // a CR without LF
 	CodeBOM               = "bom"
 	CodeNotUTF8           = "not-utf8"
 )
