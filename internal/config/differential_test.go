@@ -319,6 +319,25 @@ func TestDifferentialCorpus(t *testing.T) {
 				}
 			}
 
+			// sso-session sections (kagi does not use them yet, but reads
+			// them, and doctor will).
+			if botoErr == "" {
+				kagiSSO := map[string]map[string]any{}
+				for _, s := range cfg.Sections {
+					if s.Kind == SSOSessionSection && s.Err == nil {
+						kagiSSO[s.Name] = map[string]any{}
+						for _, k := range s.Keys {
+							kagiSSO[s.Name][k.Name] = k.Value
+						}
+					}
+				}
+				if b.Config.SSOSessions == nil {
+					b.Config.SSOSessions = map[string]map[string]any{}
+				}
+				if !reflect.DeepEqual(kagiSSO, b.Config.SSOSessions) && len(cfg.Warnings) == 0 {
+					t.Errorf("sso-session sections: botocore reads %q, kagi %q; kagi says nothing", b.Config.SSOSessions, kagiSSO)
+				}
+			}
 			for name := range names {
 				broken := (cfg.Profile(name) != nil && cfg.Profile(name).Err != nil) || (creds.Profile(name) != nil && creds.Profile(name).Err != nil)
 				if broken {
