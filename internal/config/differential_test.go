@@ -294,7 +294,7 @@ func TestDifferentialCorpus(t *testing.T) {
 				}
 				botoErr = f.name + ": " + f.b.Error
 				said := false
-				for _, w := range f.k.Warnings {
+				for _, w := range f.k.Warnings() {
 					said = said || refusesFile[w.Code]
 				}
 				if !said {
@@ -334,7 +334,7 @@ func TestDifferentialCorpus(t *testing.T) {
 				if b.Config.SSOSessions == nil {
 					b.Config.SSOSessions = map[string]map[string]any{}
 				}
-				if !reflect.DeepEqual(kagiSSO, b.Config.SSOSessions) && len(cfg.Warnings) == 0 {
+				if !reflect.DeepEqual(kagiSSO, b.Config.SSOSessions) && len(cfg.Warnings()) == 0 {
 					t.Errorf("sso-session sections: botocore reads %q, kagi %q; kagi says nothing", b.Config.SSOSessions, kagiSSO)
 				}
 			}

@@ -43,9 +43,9 @@ type File struct {
 	Path     string // as given (e.g. "~/.aws/config"), used in messages
 	Kind     FileKind
 	Sections []*Section // in order of first appearance; duplicates are merged (and unusable)
-	// Warnings are the lines the AWS CLI or the Go SDK read differently,
-	// and the sections kagi will not use, in line order.
-	Warnings []Warning
+	// warns are the lines the AWS CLI or the Go SDK read differently, and
+	// the sections kagi will not use, in line order (see Warnings).
+	warns []Warning
 
 	index      map[sectionID]*Section
 	unreadable *ParseError // the first line kagi could not read (see Err)
@@ -331,7 +331,7 @@ func (p *parser) line(n int, line string) {
 		if under != nil && !p.sink {
 			p.breakSection(p.cur, n, CodeIndentedHeader, fmt.Sprintf("the header is indented under %s (line %d): the AWS CLI reads it as more of that value and the keys below it as keys of [%s]; unindent it", under.Raw, under.Line, prev.header))
 			if prev.Kind == ProfileSection {
-				p.f.Warnings = append(p.f.Warnings, prev.warning(p.f.Path, n, CodeIndentedHeader, fmt.Sprintf("the AWS CLI reads the indented header on line %d as more of %s and the keys below it as keys of this profile; unindent it", n, under.Raw), false))
+				p.f.warns = append(p.f.warns, prev.warning(p.f.Path, n, CodeIndentedHeader, fmt.Sprintf("the AWS CLI reads the indented header on line %d as more of %s and the keys below it as keys of this profile; unindent it", n, under.Raw), false))
 			}
 		}
 		return
@@ -382,14 +382,19 @@ func (p *parser) line(n int, line string) {
 	k := &Key{Name: lowerName(name), Raw: name, Value: trimSpace(stripComment(value)), Line: n, indent: indent}
 	if !p.sink {
 		if k.Value != v {
-			msg := fmt.Sprintf("%s: the AWS CLI reads %q (it keeps inline comments), kagi and the Go SDK read %q; put the comment on a line of its own", k.Raw, v, k.Value)
-			if sensitiveKey(k.Name) {
-				msg = fmt.Sprintf("%s: the AWS CLI reads the inline comment as part of the value, kagi and the Go SDK do not; put the comment on a line of its own", k.Raw)
-			}
-			p.warn(n, CodeInlineComment, msg, false)
+			// Formatted only when asked for: a config with a comment after
+			// every role_arn must not cost every credential_process call.
+			p.warnLazy(n, CodeInlineComment, func() string {
+				if sensitiveKey(k.Name) {
+					return fmt.Sprintf("%s: the AWS CLI reads the inline comment as part of the value, kagi and the Go SDK do not; put the comment on a line of its own", k.Raw)
+				}
+				return fmt.Sprintf("%s: the AWS CLI reads %q (it keeps inline comments), kagi and the Go SDK read %q; put the comment on a line of its own", k.Raw, v, k.Value)
+			})
 		}
 		if q := k.Value; len(q) >= 2 && (q[0] == '"' || q[0] == '\'') && q[len(q)-1] == q[0] {
-			p.warn(n, CodeQuotedValue, fmt.Sprintf("%s: the Go SDK removes the quotes around the value, the AWS CLI and kagi keep them; remove the quotes", k.Raw), false)
+			p.warnLazy(n, CodeQuotedValue, func() string {
+				return fmt.Sprintf("%s: the Go SDK removes the quotes around the value, the AWS CLI and kagi keep them; remove the quotes", k.Raw)
+			})
 		}
 		if old := p.cur.Key(k.Name); old != nil {
 			p.breakSection(p.cur, n, CodeDuplicateKey, fmt.Sprintf("%s is set twice (lines %d and %d): the AWS CLI refuses the whole file, the Go SDK uses the last; keep one", k.Name, old.Line, n))
@@ -414,12 +419,35 @@ func (p *parser) bad(n int, msg string) {
 }
 
 func (p *parser) fileWarn(n int, code, msg string) {
-	p.f.Warnings = append(p.f.Warnings, Warning{File: p.f.Path, Line: n, Code: code, Message: msg})
+	p.f.warns = append(p.f.warns, Warning{File: p.f.Path, Line: n, Code: code, Message: msg})
+}
+
+// warnLazy is warn with a message built only when Warnings is called.
+func (p *parser) warnLazy(n int, code string, msg func() string) {
+	w := p.cur.warning(p.f.Path, n, code, "", false)
+	w.lazy = msg
+	p.f.warns = append(p.f.warns, w)
+}
+
+// Warnings returns the file's warnings in line order: the lines the AWS CLI
+// or the Go SDK read differently, and the sections kagi will not use.
+func (f *File) Warnings() []Warning {
+	if f == nil || len(f.warns) == 0 {
+		return nil
+	}
+	out := make([]Warning, len(f.warns))
+	for i, w := range f.warns {
+		if w.lazy != nil {
+			w.Message, w.lazy = w.lazy(), nil
+		}
+		out[i] = w
+	}
+	return out
 }
 
 // warn records a warning about a line of the current section.
 func (p *parser) warn(n int, code, msg string, unusable bool) {
-	p.f.Warnings = append(p.f.Warnings, p.cur.warning(p.f.Path, n, code, msg, unusable))
+	p.f.warns = append(p.f.warns, p.cur.warning(p.f.Path, n, code, msg, unusable))
 }
 
 func (s *Section) warning(path string, n int, code, msg string, unusable bool) Warning {
@@ -439,7 +467,7 @@ func (p *parser) breakSection(s *Section, n int, code, reason string) {
 		}
 		s.Err = e
 	}
-	p.f.Warnings = append(p.f.Warnings, s.warning(p.f.Path, n, code, reason, true))
+	p.f.warns = append(p.f.warns, s.warning(p.f.Path, n, code, reason, true))
 }
 
 // setKey adds k, replacing a key of the same name in place (later wins).
@@ -543,7 +571,7 @@ func (p *parser) header(t string, n int) {
 // header on line n as its own.
 func (p *parser) goMerges(prev *Section, n int) {
 	if prev != nil && prev.Kind == ProfileSection {
-		p.f.Warnings = append(p.f.Warnings, prev.warning(p.f.Path, n, CodeHeaderText, fmt.Sprintf("the Go SDK does not read the header on line %d and reads the keys below it as part of this profile", n), false))
+		p.f.warns = append(p.f.warns, prev.warning(p.f.Path, n, CodeHeaderText, fmt.Sprintf("the Go SDK does not read the header on line %d and reads the keys below it as part of this profile", n), false))
 	}
 }
 
@@ -578,7 +606,9 @@ func (p *parser) checkName(raw, content, word string, id sectionID, n int, prev 
 	botoName := ""
 	for _, prefix := range []string{"profile", "sso-session", "services"} {
 		if strings.HasPrefix(content, prefix) {
-			if words, ok := shellSplit(content); ok && len(words) == 2 {
+			if word == prefix && !strings.ContainsAny(id.name, " \t\"'\\") {
+				botoName = id.name // the usual header: no need to split it
+			} else if words, ok := shellSplit(content); ok && len(words) == 2 {
 				botoName = words[1]
 			}
 			if word != prefix || botoName != id.name {
@@ -589,7 +619,7 @@ func (p *parser) checkName(raw, content, word string, id sectionID, n int, prev 
 					if prefix == "profile" {
 						w.Profile = botoName
 					}
-					f.Warnings = append(f.Warnings, w)
+					f.warns = append(f.warns, w)
 				case id.kind != IgnoredSection && botoName == "":
 					p.warn(n, CodeHeaderName, fmt.Sprintf("the AWS CLI ignores [%s] (it splits the header as a shell does); kagi and the Go SDK read %s %q", content, prefix, id.name), false)
 				case id.kind != IgnoredSection:

@@ -158,8 +158,8 @@ func TestParseErrors(t *testing.T) {
 func TestParseUnnamedSection(t *testing.T) {
 	for _, h := range []string{"[profile ]", "[sso-session]", "[services  ]"} {
 		f := mustParse(t, ConfigFile, "[profile a]\nregion = x\n"+h+"\nregion = y\n[profile b]\nregion = z\n")
-		if f.Err() != nil || len(f.Warnings) != 0 {
-			t.Errorf("%s: err %v, warnings %v", h, f.Err(), f.Warnings)
+		if f.Err() != nil || len(f.Warnings()) != 0 {
+			t.Errorf("%s: err %v, warnings %v", h, f.Err(), f.Warnings())
 		}
 		if got := flat(f); !reflect.DeepEqual(got, []string{"profile a", "  region=x", "profile b", "  region=z"}) {
 			t.Errorf("%s: %q", h, got)
@@ -176,7 +176,7 @@ func TestParseErrorHidesLine(t *testing.T) {
 	if err := f.Err(); err == nil || strings.Contains(err.Error(), "wJalr") {
 		t.Fatalf("err = %v", err)
 	}
-	for _, w := range f.Warnings {
+	for _, w := range f.Warnings() {
 		if strings.Contains(w.String(), "wJalr") {
 			t.Fatalf("warning = %v", w)
 		}

@@ -48,6 +48,8 @@ type Warning struct {
 	// Unusable: kagi will not use the section; resolving the profile fails
 	// with a *SectionError saying why.
 	Unusable bool
+
+	lazy func() string // builds Message (see File.Warnings)
 }
 
 func (w Warning) String() string {
@@ -92,7 +94,7 @@ func (fs *Files) Warnings() []Warning {
 	var out []Warning
 	for _, f := range []*File{fs.Config, fs.Credentials} {
 		if f != nil {
-			out = append(out, f.Warnings...)
+			out = append(out, f.Warnings()...)
 		}
 	}
 	return out

@@ -100,8 +100,8 @@ func TestWarningsFor(t *testing.T) {
 // An inline comment after a secret is reported without the value.
 func TestWarningHidesSecrets(t *testing.T) {
 	f := mustParse(t, CredentialsFile, "[a]\naws_secret_access_key = wJalrXUtnFEMI # old\n")
-	if len(f.Warnings) != 1 || strings.Contains(f.Warnings[0].String(), "wJalr") {
-		t.Fatalf("%v", f.Warnings)
+	if len(f.Warnings()) != 1 || strings.Contains(f.Warnings()[0].String(), "wJalr") {
+		t.Fatalf("%v", f.Warnings())
 	}
 }
 
