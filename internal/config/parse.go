@@ -391,4 +391,3 @@ func (p *parser) checkName(raw, content, word string, id sectionID, n int, prev 
 		}
 	}
 }
-
