@@ -124,6 +124,13 @@ func (a *app) runList(ctx context.Context, opts listOptions) error {
 			log.Printf("%s", n)
 		}
 	}
+	// list reads every profile, so it says everything other tools read
+	// otherwise; an unusable section is its profile's row instead.
+	for _, w := range files.Warnings() {
+		if !w.Unusable || w.Profile == "" {
+			a.warn(w.String())
+		}
+	}
 	entries := []listEntry{}
 	var broken error           // the first profile named by the user that cannot be used
 	var chains []*config.Chain // per entry; nil when it could not be resolved

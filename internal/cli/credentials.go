@@ -133,6 +133,11 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	if err != nil {
 		return nil, err
 	}
+	// Lines of these profiles (or of a whole file) that the AWS CLI or the
+	// Go SDK read otherwise; other profiles' are left to `kagi list`.
+	for _, w := range files.WarningsFor(chain.Profiles) {
+		a.warn(w.String())
+	}
 	log := a.log()
 	for _, r := range chain.Reasons {
 		log.Printf("%s", r)

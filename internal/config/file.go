@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // FileKind says which of the two shared files a File was read from; the
@@ -41,9 +42,14 @@ const (
 type File struct {
 	Path     string // as given (e.g. "~/.aws/config"), used in messages
 	Kind     FileKind
-	Sections []*Section // in order of first appearance; duplicates are merged
+	Sections []*Section // in order of first appearance; duplicates are merged (and unusable)
+	// warns are the lines the AWS CLI or the Go SDK read differently, and
+	// the sections kagi will not use, in line order (see Warnings).
+	warns []Warning
 
-	index map[sectionID]*Section
+	index      map[sectionID]*Section
+	unreadable *ParseError // the first line kagi could not read (see Err)
+	notes      []string    // for --debug: sections every tool ignores
 }
 
 type sectionID struct {
@@ -59,6 +65,11 @@ type Section struct {
 	Name string
 	Line int // of the first header that declared it
 	Keys []*Key
+	// Err is set when kagi will not use the section: it is broken or
+	// ambiguous (see Warning.Unusable).
+	Err *SectionError
+
+	header string // the text between the brackets, trimmed
 }
 
 // Key is one setting. Names are matched case-insensitively, as the SDKs do.
@@ -117,7 +128,7 @@ func (f *File) Notes() []string {
 			notes = append(notes, fmt.Sprintf("%s:%d: section [%s] is not a profile in the config file (write [profile %s]); ignored", f.Path, s.Line, s.Name, s.Name))
 		}
 	}
-	return notes
+	return append(notes, f.notes...)
 }
 
 // Key returns the key called name (case-insensitive), or nil.
@@ -125,7 +136,7 @@ func (s *Section) Key(name string) *Key {
 	if s == nil {
 		return nil
 	}
-	name = lowerASCII(name)
+	name = lowerName(name)
 	for _, k := range s.Keys {
 		if k.Name == name {
 			return k
@@ -148,7 +159,7 @@ func (k *Key) SubKey(name string) *Key {
 	if k == nil {
 		return nil
 	}
-	name = lowerASCII(name)
+	name = lowerName(name)
 	for _, s := range k.Sub {
 		if s.Name == name {
 			return s
@@ -161,15 +172,11 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
 }
 
+// trimSpace trims white space as botocore (str.strip) and the Go SDK
+// (strings.TrimSpace) trim names and values: Unicode spaces too, so that
+// "region = us-east-1\u00a0" is us-east-1 to all three.
 func trimSpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && isSpace(s[i]) {
-		i++
-	}
-	for j > i && isSpace(s[j-1]) {
-		j--
-	}
-	return s[i:j]
+	return strings.TrimSpace(s)
 }
 
 func indentOf(s string) int {
@@ -178,6 +185,16 @@ func indentOf(s string) int {
 		i++
 	}
 	return i
+}
+
+// lowerName lower-cases a key name as botocore and the Go SDK do (Unicode).
+func lowerName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+	}
+	return lowerASCII(s)
 }
 
 func lowerASCII(s string) string {
@@ -199,6 +216,7 @@ func lowerASCII(s string) string {
 // whitespace. The AWS SDK for Go and aws-vault strip these, and users write
 // them ("source_profile=jumpuser # the IAM user"); a '#' inside a value with
 // no space before it ("key=a#b") is kept, as it may be part of the value.
+// The AWS CLI keeps inline comments: Parse warns where they differ.
 func stripComment(s string) string {
 	for i := 1; i < len(s); i++ {
 		if (s[i] == '#' || s[i] == ';') && isSpace(s[i-1]) {
@@ -208,133 +226,24 @@ func stripComment(s string) string {
 	return s
 }
 
-// Parse reads a shared file. path is only used in messages.
-//
-// Rules, as botocore and the AWS SDK for Go read these files: keys are
-// "name = value" with any whitespace around both; full-line comments start
-// with '#' or ';'; an inline comment starts at '#' or ';' after whitespace;
-// a line indented deeper than the key before it continues that key's value
-// (joined with "\n"), or, when that key's value is empty, is a "name = value"
-// of its nested sub-section. Duplicate sections merge and a later duplicate
-// key replaces an earlier one. CRLF line endings and a leading BOM are
-// accepted.
-func Parse(path string, kind FileKind, data []byte) (*File, error) {
-	f := &File{Path: path, Kind: kind, index: map[sectionID]*Section{}}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	var (
-		cur  *Section
-		last *Key // the key indented lines attach to
-	)
-	text := string(data)
-	for n := 1; len(text) > 0; n++ {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		t := trimSpace(line)
-		if t == "" || t[0] == '#' || t[0] == ';' {
-			continue
-		}
-		if t[0] == '[' {
-			s, err := f.header(t, n)
-			if err != nil {
-				return nil, err
-			}
-			cur, last = s, nil
-			continue
-		}
-		indent := indentOf(line)
-		if last != nil && indent > last.indent {
-			if last.Value == "" {
-				// A nested sub-section, as in "s3 =\n  max_concurrent_requests = 20".
-				name, value, ok := strings.Cut(t, "=")
-				if !ok {
-					return nil, &ParseError{path, n, fmt.Sprintf("line in the sub-section of %q has no \"=\" (expected name = value)", last.Raw)}
-				}
-				name = trimSpace(name)
-				if name == "" {
-					return nil, &ParseError{path, n, "missing key name before \"=\""}
-				}
-				setKey(&last.Sub, &Key{Name: lowerASCII(name), Raw: name, Value: trimSpace(stripComment(value)), Line: n, indent: indent})
-				continue
-			}
-			last.Value += "\n" + trimSpace(stripComment(t))
-			continue
-		}
-		name, value, ok := strings.Cut(t, "=")
-		if !ok {
-			return nil, &ParseError{path, n, "line has no \"=\" (expected name = value, a [section] or a # comment)"}
-		}
-		if cur == nil {
-			return nil, &ParseError{path, n, "key before any [section] header"}
-		}
-		name = trimSpace(name)
-		if name == "" {
-			return nil, &ParseError{path, n, "missing key name before \"=\""}
-		}
-		last = &Key{Name: lowerASCII(name), Raw: name, Value: trimSpace(stripComment(value)), Line: n, indent: indent}
-		setKey(&cur.Keys, last)
+// splitKey splits "name = value" or "name: value" at the first '=' or ':',
+// as botocore (configparser) and the Go SDK do.
+func splitKey(t string) (name, value string, ok bool) {
+	i := strings.IndexAny(t, "=:")
+	if i < 0 {
+		return "", "", false
 	}
-	return f, nil
+	return trimSpace(t[:i]), t[i+1:], true
 }
 
-// setKey adds k, replacing a key of the same name in place (later wins).
-func setKey(keys *[]*Key, k *Key) {
-	for i, old := range *keys {
-		if old.Name == k.Name {
-			(*keys)[i] = k
-			return
-		}
+// Err returns the first line kagi could not read, as a *ParseError, or nil.
+// Reading goes on past such a line (the section it is in is unusable), but
+// a program that rewrites the file (internal/credfile) refuses it.
+func (f *File) Err() error {
+	if f == nil || f.unreadable == nil {
+		return nil
 	}
-	*keys = append(*keys, k)
-}
-
-// header parses a trimmed line starting with '[' and returns its section,
-// merging with an earlier one of the same kind and name.
-func (f *File) header(t string, n int) (*Section, error) {
-	end := strings.IndexByte(t, ']')
-	if end < 0 {
-		return nil, &ParseError{f.Path, n, fmt.Sprintf("section header %q has no closing \"]\"", t)}
-	}
-	if rest := trimSpace(t[end+1:]); rest != "" && rest[0] != '#' && rest[0] != ';' {
-		return nil, &ParseError{f.Path, n, fmt.Sprintf("unexpected text %q after section header", rest)}
-	}
-	content := trimSpace(t[1:end])
-	if content == "" {
-		return nil, &ParseError{f.Path, n, "empty section name \"[]\""}
-	}
-	id := sectionID{ProfileSection, content}
-	if f.Kind == ConfigFile && content != "default" {
-		word, rest := content, ""
-		for i := 0; i < len(content); i++ {
-			if isSpace(content[i]) {
-				word, rest = content[:i], trimSpace(content[i:])
-				break
-			}
-		}
-		switch word {
-		case "profile":
-			id = sectionID{ProfileSection, rest}
-		case "sso-session":
-			id = sectionID{SSOSessionSection, rest}
-		case "services":
-			id = sectionID{ServicesSection, rest}
-		default:
-			id = sectionID{IgnoredSection, content}
-		}
-		if id.name == "" {
-			return nil, &ParseError{f.Path, n, fmt.Sprintf("empty name in section header [%s]", word)}
-		}
-	}
-	if s := f.index[id]; s != nil {
-		return s, nil
-	}
-	s := &Section{Kind: id.kind, Name: id.name, Line: n}
-	f.index[id] = s
-	f.Sections = append(f.Sections, s)
-	return s, nil
+	return f.unreadable
 }
 
 // Format writes f as a canonical file: one header per section

@@ -52,17 +52,21 @@ func TestParse(t *testing.T) {
 			[]string{"profile spaced", "  region=ap-northeast-1", "  key=a = b", "  empty="}},
 		{"CRLF and BOM", ConfigFile, "\ufeff[profile a]\r\nregion = us-west-2\r\noutput = json\r\n",
 			[]string{"profile a", "  region=us-west-2", "  output=json"}},
-		{"keys are case-insensitive, raw kept", ConfigFile, "[profile a]\nRegion = x\nREGION = y\n",
+		{"keys are case-insensitive, raw kept (and a duplicate makes the section unusable)", ConfigFile, "[profile a]\nRegion = x\nREGION = y\n",
 			[]string{"profile a", "  REGION=y"}},
 		{"comments", ConfigFile, "# top\n; top\n[profile a] # header comment\n  # indented comment\nsource_profile=jumpuser # 切り替え元IAMユーザのプロファイル\nrole_arn = arn:x ;semi\nurl = http://x/#frag\nhash=#notacomment\nempty = # only a comment\n",
 			[]string{"profile a", "  source_profile=jumpuser", "  role_arn=arn:x", "  url=http://x/#frag", "  hash=#notacomment", "  empty="}},
 		{"nested sub-section", ConfigFile, "[profile a]\ns3 =\n  max_concurrent_requests = 20\n  Addressing_Style = path # c\nregion = x\n",
-			[]string{"profile a", "  s3=", "    Addressing_Style=path", "    max_concurrent_requests=20", "  region=x"}},
-		{"continuation lines", ConfigFile, "[profile a]\ncredential_process = /bin/tool\n    --flag x\n\n    --more # c\nregion = x\n",
-			[]string{"profile a", "  credential_process=/bin/tool\n--flag x\n--more", "  region=x"}},
+			[]string{"profile a", "  s3=", "    Addressing_Style=path # c", "    max_concurrent_requests=20", "  region=x"}},
+		{"continuation lines keep inline comments, as botocore and the Go SDK do", ConfigFile, "[profile a]\ncredential_process = /bin/tool\n    --flag x\n\n    --more # c\nregion = x\n",
+			[]string{"profile a", "  credential_process=/bin/tool\n--flag x\n\n--more # c", "  region=x"}},
+		{"colon is a delimiter too", ConfigFile, "[profile a]\nregion: us-east-1\nrole_arn = arn:aws:iam::1:role/x\n",
+			[]string{"profile a", "  region=us-east-1", "  role_arn=arn:aws:iam::1:role/x"}},
+		{"unicode spaces are trimmed", ConfigFile, "[profile a]\nregion = us-east-1\u00a0\n",
+			[]string{"profile a", "  region=us-east-1"}},
 		{"indented keys at the same depth are keys", ConfigFile, "[profile a]\n  region = x\n  output = json\n",
 			[]string{"profile a", "  region=x", "  output=json"}},
-		{"duplicate sections merge, later keys win", ConfigFile, "[profile a]\nregion = x\noutput = text\n[profile b]\n[profile a]\nregion = y\n",
+		{"duplicate sections merge, later keys win (and the section is unusable)", ConfigFile, "[profile a]\nregion = x\noutput = text\n[profile b]\n[profile a]\nregion = y\n",
 			[]string{"profile a", "  region=y", "  output=text", "profile b"}},
 		{"services sts endpoint", ConfigFile, "[services local]\nsts =\n  endpoint_url = http://127.0.0.1:4566\n",
 			[]string{"services local", "  sts=", "    endpoint_url=http://127.0.0.1:4566"}},
@@ -110,40 +114,75 @@ func TestParseLinesAndLookup(t *testing.T) {
 	}
 }
 
+// Lines kagi cannot read: reading goes on, the section they are in (or,
+// before any section, none) is unusable, and File.Err reports the first
+// for internal/credfile, which will not rewrite such a file.
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
+		broken         string // the profile made unusable, if any
 	}{
-		{"unclosed header", "[profile a]\nregion = x\n[profile x\n", "~/.aws/config:3: section header \"[profile x\" has no closing \"]\""},
-		{"line without =", "[profile a]\nregion x\n", "~/.aws/config:2: line has no \"=\""},
-		{"key before section", "# c\nregion = x\n", "~/.aws/config:2: key before any [section] header"},
-		{"empty section name", "[default]\n[ ]\n", "~/.aws/config:2: empty section name"},
-		{"empty profile name", "[profile ]\n", "~/.aws/config:1: empty name in section header [profile]"},
-		{"empty sso-session name", "[sso-session]\n", "~/.aws/config:1: empty name in section header [sso-session]"},
-		{"text after header", "[profile a] region = x\n", "~/.aws/config:1: unexpected text \"region = x\" after section header"},
-		{"missing key name", "[profile a]\n = x\n", "~/.aws/config:2: missing key name"},
-		{"sub-section line without =", "[profile a]\ns3 =\n  oops\n", "~/.aws/config:3: line in the sub-section of \"s3\" has no \"=\""},
-		{"CRLF keeps line numbers", "[a]\r\nk=v\r\n\r\nbad\r\n", "~/.aws/config:4: line has no"},
+		{"unclosed header", "[profile a]\nregion = x\n[profile x\n", "~/.aws/config:3: section header \"[profile x\" has no closing \"]\"", ""},
+		{"line without =", "[profile a]\nregion x\n", "~/.aws/config:2: line has no \"=\"", "a"},
+		{"key before section", "# c\nregion = x\n", "~/.aws/config:2: key before any [section] header", ""},
+		{"empty section name", "[default]\n[ ]\n", "~/.aws/config:2: empty section name", ""},
+		{"missing key name", "[profile a]\n = x\n", "~/.aws/config:2: missing key name", "a"},
+		{"sub-section line without =", "[profile a]\ns3 =\n  oops\n", "~/.aws/config:3: line in the sub-section of \"s3\" is not name = value", "a"},
+		{"CRLF keeps line numbers", "[profile a]\r\nk=v\r\n\r\nbad\r\n", "~/.aws/config:4: line has no", "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("~/.aws/config", ConfigFile, []byte(tt.in))
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v, want *ParseError", err)
+			f, err := Parse("~/.aws/config", ConfigFile, []byte(tt.in+"[profile ok]\nregion = y\n"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("err = %q, want prefix %q", err, tt.want)
+			var pe *ParseError
+			if !errors.As(f.Err(), &pe) {
+				t.Fatalf("Err() = %v, want *ParseError", f.Err())
+			}
+			if !strings.HasPrefix(pe.Error(), tt.want) {
+				t.Errorf("err = %q, want prefix %q", pe, tt.want)
+			}
+			if tt.broken != "" && f.Profile(tt.broken).Err == nil {
+				t.Errorf("profile %q is usable", tt.broken)
+			}
+			if s := f.Profile("ok"); s == nil || s.Err != nil {
+				t.Errorf("the profile after the bad line: %+v", s)
 			}
 		})
 	}
 }
 
+// [profile ] is ignored by every tool, with its keys; the other profiles
+// are read (it used to stop kagi from reading any profile).
+func TestParseUnnamedSection(t *testing.T) {
+	for _, h := range []string{"[profile ]", "[sso-session]", "[services  ]"} {
+		f := mustParse(t, ConfigFile, "[profile a]\nregion = x\n"+h+"\nregion = y\n[profile b]\nregion = z\n")
+		if f.Err() != nil || len(f.Warnings()) != 0 {
+			t.Errorf("%s: err %v, warnings %v", h, f.Err(), f.Warnings())
+		}
+		if got := flat(f); !reflect.DeepEqual(got, []string{"profile a", "  region=x", "profile b", "  region=z"}) {
+			t.Errorf("%s: %q", h, got)
+		}
+		if n := f.Notes(); len(n) != 1 || !strings.Contains(n[0], ":3: section ["+strings.TrimSpace(h[1:len(h)-1])+"] has no name") {
+			t.Errorf("%s: notes %q", h, n)
+		}
+	}
+}
+
 // A malformed line may be a pasted secret; the message must not repeat it.
 func TestParseErrorHidesLine(t *testing.T) {
-	_, err := Parse("c", CredentialsFile, []byte("[a]\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"))
-	if err == nil || strings.Contains(err.Error(), "wJalr") {
+	f, _ := Parse("c", CredentialsFile, []byte("[a]\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"))
+	if err := f.Err(); err == nil || strings.Contains(err.Error(), "wJalr") {
 		t.Fatalf("err = %v", err)
+	}
+	for _, w := range f.Warnings() {
+		if strings.Contains(w.String(), "wJalr") {
+			t.Fatalf("warning = %v", w)
+		}
+	}
+	if err := f.Profile("a").Err; err == nil || strings.Contains(err.Error(), "wJalr") {
+		t.Fatalf("section err = %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -55,6 +56,10 @@ type Chain struct {
 	// STSRegionalEndpoints is "regional", "legacy" or "" (SDK default).
 	STSRegionalEndpoints string
 	Reasons              []Reason // why each step was chosen, in order
+	// Profiles are every profile whose settings were read (through
+	// source_profile and include_profile too), sorted: the warnings a
+	// command prints are theirs (Files.WarningsFor).
+	Profiles []string
 }
 
 // SourceKind is where the first credentials of a chain come from.
@@ -252,6 +257,15 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 		return nil, err
 	}
 	c.Reasons = r.reasons
+	for n := range r.views {
+		c.Profiles = append(c.Profiles, n)
+	}
+	for n := range r.lent {
+		if r.views[n] == nil {
+			c.Profiles = append(c.Profiles, n)
+		}
+	}
+	sort.Strings(c.Profiles)
 	return c, nil
 }
 
@@ -291,6 +305,9 @@ func (r *resolver) view(name string) (*view, error) {
 	}
 	v := &view{name: name, keys: map[string]setting{}}
 	for _, s := range r.ownSections(name) {
+		if s.Err != nil {
+			return nil, s.Err
+		}
 		file := r.fileOf(s)
 		for _, k := range s.Keys {
 			if _, ok := v.keys[k.Name]; !ok {
@@ -339,6 +356,9 @@ func (r *resolver) included(origin string, inc setting) (map[string]setting, err
 		if s == nil {
 			return nil, &SettingError{File: inc.file, Line: inc.line, Profile: inc.profile, Key: "include_profile", Value: next,
 				Problem: "no such profile in the config file", Err: r.unknown(next)}
+		}
+		if s.Err != nil {
+			return nil, s.Err
 		}
 		visited[next] = len(path)
 		path = append(path, next)
@@ -961,6 +981,9 @@ func (r *resolver) region(c *Chain, top *view) error {
 			c.STSEndpoint = r.env.get("AWS_ENDPOINT_URL")
 			r.note("endpoint", "", "STS endpoint from AWS_ENDPOINT_URL", setting{})
 		case top != nil:
+			if s := r.fs.Config.Section(ServicesSection, top.get("services").value); s != nil && s.Err != nil {
+				return s.Err
+			}
 			if at := r.servicesSTSEndpoint(top); at.set() {
 				c.STSEndpoint = at.value
 				r.note("endpoint", top.name, "STS endpoint from the [services] section", at)

@@ -146,8 +146,6 @@ func TestResolve(t *testing.T) {
 			"src=file(default) mfa=arn:aws:iam::111111111111:mfa/zzzz/12h0m0s -> xxxx:arn:aws:iam::222222222222:role/yyyy"},
 		{"seed 002: credential_source = Environment", seed002, "", Request{}, map[string]string{"AWS_PROFILE": "iam-example-role"},
 			"src=env(iam-example-role) -> iam-example-role:arn:aws:iam::123456789012:role/iam-example-role"},
-		{"seed 002: [default] and [profile default]", "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n[profile default]\nregion = eu-west-1\n", "",
-			Request{Profile: "default"}, nil, "src=env(default) -> default:arn:aws:iam::123456789012:role/r region=eu-west-1"},
 		{"credentials-only profile", "", "[ci]\naws_access_key_id = A\naws_secret_access_key = S\n", Request{Profile: "ci"}, nil, "src=file(ci) session/12h0m0s"},
 		{"temporary keys in the file", "", "[t]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n", Request{Profile: "t"}, nil, "src=file(t)+token"},
 		{"temporary keys: MFA goes to AssumeRole", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = t\nmfa_serial = GAHT12345678\n",

@@ -470,6 +470,9 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 		mode = fi.Mode().Perm() & 0o600
 	}
 	before, err := config.Parse(path, config.CredentialsFile, data)
+	if err == nil {
+		err = before.Err()
+	}
 	if err != nil {
 		return fmt.Errorf("not editing a file the AWS SDKs cannot read: %w", err)
 	}
@@ -480,6 +483,9 @@ func edit(path string, create bool, change func([]line, string) ([]line, error),
 	}
 	newData := join(out)
 	after, err := config.Parse(path, config.CredentialsFile, newData)
+	if err == nil {
+		err = after.Err()
+	}
 	if err != nil {
 		return fmt.Errorf("%s: the edit would make the file unreadable (%v); nothing was written", path, err)
 	}

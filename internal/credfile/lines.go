@@ -60,8 +60,9 @@ func scan(data []byte) []line {
 			}
 		case lastIndent >= 0 && indent > lastIndent:
 			l.kind = contLine
-		case section != "" && strings.Contains(t, "="):
-			name, _, _ := strings.Cut(t, "=")
+		case section != "" && strings.ContainsAny(t, "=:"):
+			// "name: value" is a key too, to config.Parse as to botocore.
+			name := t[:strings.IndexAny(t, "=:")]
 			l.kind, l.key, l.indent = keyLine, strings.ToLower(config.TrimSpace(name)), indent
 			lastIndent = indent
 		}
@@ -74,14 +75,14 @@ func scan(data []byte) []line {
 // value is a keyLine's value as the SDKs read it: inline comment
 // stripped, spaces trimmed.
 func (l line) value() string {
-	_, v, _ := strings.Cut(l.text, "=")
+	v := l.text[strings.IndexAny(l.text, "=:")+1:]
 	return config.TrimSpace(config.StripComment(v))
 }
 
 // withValue replaces everything after the first '=' (keeping the spaces
 // the user put after it, or one) with v.
 func (l line) withValue(v string) line {
-	i := strings.IndexByte(l.text, '=')
+	i := strings.IndexAny(l.text, "=:")
 	rest := l.text[i+1:]
 	sp := rest[:config.Indent(rest)]
 	if sp == "" && !startsComment(v) {
