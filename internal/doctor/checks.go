@@ -134,17 +134,23 @@ func Run(ctx context.Context, in Inputs) []Finding {
 	return out
 }
 
-// configWarnings is where the config lines that other tools (the AWS CLI,
-// botocore, the Go SDK) read differently from kagi become findings.
-//
-// PENDING (issue 11, merge): the config package is growing that list in
-// parallel, as an API like (*config.Files).Warnings() (file, line, what
-// the other tool reads). Wire it here, one CheckConfig warn Finding per
-// warning with Subject "FILE:LINE" and the fix it names; until then this
-// returns nothing.
+// configWarnings turns the config lines that other tools (the AWS CLI,
+// botocore, the Go SDK) read differently from kagi into findings, one per
+// line: a warning where kagi reads the line leniently, a failure where it
+// will not use the section (the profile check names that profile too).
+// docs/config.md lists each difference and what to write instead.
 func configWarnings(files *config.Files) []Finding {
-	_ = files
-	return nil
+	var out []Finding
+	for _, w := range files.Warnings() {
+		f := Finding{Check: CheckConfig, Status: Warn, Subject: fmt.Sprintf("%s:%d", w.File, w.Line), Message: w.String(),
+			Fix: "write the line so that every tool reads it alike (docs/config.md lists each case)"}
+		if w.Unusable {
+			f.Status = Fail
+			f.Fix = "correct the section at the line named; until then kagi will not use that profile"
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // checkLoad is the finding for shared files that could not be read: a

@@ -374,10 +374,22 @@ credential_process = aws-vault export --format=json c
 	}
 }
 
-// configWarnings is the one place the config package's warnings (pending,
-// issue 11) become findings; until they are wired it adds nothing.
-func TestConfigWarningsPending(t *testing.T) {
-	if fs := configWarnings(parse(t, "[profile a]\nregion = x # c\n")); len(fs) != 0 {
-		t.Errorf("configWarnings = %+v", fs)
+// configWarnings: one finding per line other tools read differently, a
+// failure where kagi will not use the section.
+func TestConfigWarnings(t *testing.T) {
+	fs := configWarnings(parse(t, "[profile a]\nregion = x # c\n[profile b]\nregion = y\nregion = z\n"))
+	var warned, failed bool
+	for _, f := range fs {
+		if f.Check != CheckConfig || f.Subject == "" || f.Fix == "" {
+			t.Errorf("finding without subject or fix: %+v", f)
+		}
+		warned = warned || f.Status == Warn && strings.Contains(f.Message, `profile "a"`)
+		failed = failed || f.Status == Fail && strings.Contains(f.Message, `profile "b"`)
+	}
+	if !warned || !failed {
+		t.Errorf("configWarnings = %+v, want a warning for a's inline comment and a failure for b's duplicate key", fs)
+	}
+	if fs := configWarnings(parse(t, "[profile a]\nregion = x\n")); len(fs) != 0 {
+		t.Errorf("a clean config: %+v", fs)
 	}
 }
