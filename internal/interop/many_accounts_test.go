@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
+	"github.com/kagi-cli/kagi/internal/keyring"
 )
 
 // manyAccountsWorld is a jump user with MFA and n admin roles, one per
@@ -98,6 +99,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	if err := s.Emu.SetFaults(awsemu.Faults{LatencyMS: 100, ThrottleTPS: tps}); err != nil {
 		b.Fatal(err)
 	}
+	cheapKeyringItem(b, s)
 	floor := float64(n+1) / tps
 	var wall, span time.Duration
 	throttled := 0
@@ -128,4 +130,31 @@ func BenchmarkManyAccounts(b *testing.B) {
 	b.ReportMetric(float64(throttled)/float64(b.N), "throttled/op")
 	// The goal (issue 11): within 1.3 times the floor.
 	b.ReportMetric(wall.Seconds()/float64(b.N)/floor, "x-floor")
+}
+
+// cheapKeyringItem stores the jump user's keys again with the file
+// keyring's test KDF (the costs are written with each item, and kagi reads
+// an item with its own): what the benchmark measures is the fan-out against
+// a throttled STS, not argon2id, whose 64 MiB cost about half a second of
+// page faults on this kind of VM and would be paid once by any keyring.
+func cheapKeyringItem(b *testing.B, s *kagiSetup) {
+	b.Helper()
+	env := func(name string) (string, bool) {
+		v := envValue(s.Env, name)
+		return v, v != ""
+	}
+	kr, err := keyring.Open(b.Context(), keyring.Options{
+		Backend: keyring.BackendFile,
+		Env:     env,
+		FileKDF: keyring.LowSecurityKDFForTests(),
+		Passphrase: func(context.Context, keyring.PassphraseRequest) (string, error) {
+			return envValue(s.Env, "KAGI_FILE_PASSPHRASE"), nil
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := keyring.SetKeys(b.Context(), kr, "jumpuser", keyring.AccessKeys{AccessKeyID: jumpKeyID, SecretAccessKey: jumpSecret}); err != nil {
+		b.Fatal(err)
+	}
 }
