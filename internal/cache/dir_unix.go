@@ -26,13 +26,10 @@ const privateDirAdvice = "point KAGI_CACHE_DIR at a private directory on tmpfs"
 // On the warm path (the directory exists) this is open, fstat, fstatfs,
 // close and one stat of the parent: no process, no read.
 func openPrivateDir(dir string) (inMemory bool, err error) {
-	if dir == "" {
-		return false, errors.New("no cache directory given")
+	dir, err = cleanDirPath(dir)
+	if err != nil {
+		return false, err
 	}
-	if !filepath.IsAbs(dir) {
-		return false, fmt.Errorf("cache directory %q is not an absolute path", dir)
-	}
-	dir = filepath.Clean(dir)
 	fd, err := openDirNoFollow(dir)
 	if errors.Is(err, unix.ENOENT) {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {

@@ -36,13 +36,10 @@ const privateDACL = "D:P(A;OICI;FA;;;%s)(A;OICI;FA;;;SY)"
 // On the warm path (the directory exists) this is one attribute query,
 // one security query and one token query: no process, no read.
 func openPrivateDir(dir string) (inMemory bool, err error) {
-	if dir == "" {
-		return false, errors.New("no cache directory given")
+	dir, err = cleanDirPath(dir)
+	if err != nil {
+		return false, err
 	}
-	if !filepath.IsAbs(dir) {
-		return false, fmt.Errorf("cache directory %q is not an absolute path", dir)
-	}
-	dir = filepath.Clean(dir)
 	me, err := currentUserSID()
 	if err != nil {
 		return false, fmt.Errorf("cache directory %q: who am I: %w", dir, err)

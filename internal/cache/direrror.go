@@ -1,6 +1,22 @@
 package cache
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+)
+
+// cleanDirPath is the check every system makes of a cache or lock
+// directory's name before opening it: given, absolute, and clean.
+func cleanDirPath(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("no cache directory given")
+	}
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("cache directory %q is not an absolute path", dir)
+	}
+	return filepath.Clean(dir), nil
+}
 
 // UnsafeDirError refuses a cache or lock directory that other users could
 // read, write or replace, or that is not where it seems to be (a symbolic
