@@ -172,7 +172,7 @@ func (r *resolver) ssoSource(v *view) (Source, error) {
 	if len(missing) > 0 {
 		at := firstSSOKey(v)
 		return Source{}, &SettingError{File: at.file, Line: at.line, Profile: v.name,
-			Problem: "is configured for IAM Identity Center (SSO) but " + missingList(missing) + ": there is no role to get credentials for",
+			Problem:  "is configured for IAM Identity Center (SSO) but " + missingList(missing) + ": there is no role to get credentials for",
 			NextStep: fmt.Sprintf("add sso_account_id = 123456789012 and sso_role_name = NAME to profile %q (`kagi sso profiles --sso-session NAME` lists what you can use)", v.name)}
 	}
 	if !accountIDRe.MatchString(acct.value) {
