@@ -306,3 +306,35 @@ func TestSSOConcurrentColdCache(t *testing.T) {
 		t.Fatalf("stats %v, token calls %d", st, tk.calls.Load())
 	}
 }
+
+// Cached Identity Center role credentials that STS no longer takes (the
+// session was revoked) are dropped and fetched again, once, as a cached
+// MFA session is.
+func TestSSORefusedCachedCredentialsFetchedAgain(t *testing.T) {
+	e := startSSOEmu(t)
+	ctx := context.Background()
+	store := newCache()
+	tk := e.tokens(t)
+	hop := config.RoleHop{Profile: "deploy", RoleARN: roleFromSSO, SessionName: "alice-deploy", Chained: true}
+	if _, err := creds.Retrieve(ctx, ssoChain(e, hop), e.ssoDeps(store, tk)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.srv.Revoke(awsemu.SSORoleARN(ssoAcct, ssoRole), awsemu.RevokeForget); err != nil || n == 0 {
+		t.Fatalf("revoke: %d, %v", n, err)
+	}
+	for _, r := range store.byKind(t, "role") {
+		if err := store.Delete(ctx, r.Key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := creds.Retrieve(ctx, ssoChain(e, hop), e.ssoDeps(store, tk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.callerARN(t, c); got != "arn:aws:sts::444444444444:assumed-role/deploy/alice-deploy" {
+		t.Fatalf("caller %s", got)
+	}
+	if st := e.stats(); st["GetRoleCredentials"] != 2 || tk.calls.Load() != 2 {
+		t.Fatalf("stats %v, token calls %d", st, tk.calls.Load())
+	}
+}
