@@ -33,6 +33,7 @@ func TestScript(t *testing.T) {
 		Condition:           scriptCondition,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"awsemu":    cmdAWSEmu,
+			"ssocache":  cmdSSOCache,
 			"exits":     cmdExits,
 			"fanout":    cmdFanout,
 			"jsonlines": cmdJSONLines,
