@@ -156,19 +156,19 @@ func TestSSORoleCredentialsAssumeRoles(t *testing.T) {
 func TestSSOPortalRefusesBadTokens(t *testing.T) {
 	e := newSSOEnv(t, ssoWorld(t))
 	ctx := context.Background()
-	get := func(tok string) error {
+	getCreds := func(tok string) error {
 		_, err := e.sso().GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
 			AccessToken: aws.String(tok), AccountId: aws.String(acctProd), RoleName: aws.String("AdministratorAccess")})
 		return err
 	}
-	wantAPIError(t, get("aoa-not-a-token"), "UnauthorizedException", http.StatusUnauthorized, "Session token not found or invalid")
+	wantAPIError(t, getCreds("aoa-not-a-token"), "UnauthorizedException", http.StatusUnauthorized, "Session token not found or invalid")
 
 	short := e.mint(t, ssoAlice, time.Minute)
-	if err := get(short); err != nil {
+	if err := getCreds(short); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Minute)
-	wantAPIError(t, get(short), "UnauthorizedException", http.StatusUnauthorized, "")
+	wantAPIError(t, getCreds(short), "UnauthorizedException", http.StatusUnauthorized, "")
 	_, err := e.sso().ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(short)})
 	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
 
@@ -178,7 +178,7 @@ func TestSSOPortalRefusesBadTokens(t *testing.T) {
 	if _, err := e.sso().Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(tok)}); err != nil {
 		t.Fatal(err)
 	}
-	wantAPIError(t, get(tok), "UnauthorizedException", http.StatusUnauthorized, "")
+	wantAPIError(t, getCreds(tok), "UnauthorizedException", http.StatusUnauthorized, "")
 	_, err = e.sso().Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(tok)})
 	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
 	if _, err := e.sts(creds).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
