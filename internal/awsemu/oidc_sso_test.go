@@ -582,6 +582,16 @@ func TestOIDCTokenLifetimeFaults(t *testing.T) {
 	}
 	e.roleCreds(t, *fresh.AccessToken, acctProd, "AdministratorAccess")
 
+	var grants []string
+	for _, r := range e.srv.Requests() {
+		if r.Action == "CreateToken" {
+			grants = append(grants, r.Grant+" "+r.Caller+" "+r.Code)
+		}
+	}
+	want := "authorization_code alice@example.com |refresh_token alice@example.com |refresh_token  InvalidGrantException|refresh_token alice@example.com "
+	if got := strings.Join(grants, "|"); got != want {
+		t.Errorf("CreateToken log:\n%s\nwant\n%s", got, want)
+	}
 	st := e.srv.Stats()
 	if st["CreateToken"] != 4 || st["RegisterClient"] != 1 || st["Authorize"] != 1 || st["AuthorizeConsent"] != 1 {
 		t.Errorf("stats %v", st)

@@ -185,6 +185,9 @@ func (s *Server) signIn(now time.Time, user, clientID string, scopes []string, w
 	if n := s.faults.SSORefreshTokenSeconds; n > 0 {
 		life = time.Duration(n) * time.Second
 	}
+	if accessTTL > life {
+		life = accessTTL // a minted token asked to outlive the default session
+	}
 	sess := &ssoSession{user: user, expires: now.Add(life)}
 	access, accessExp = s.newAccessToken(now, sess, withRefresh, accessTTL)
 	if withRefresh {

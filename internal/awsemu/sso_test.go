@@ -364,3 +364,11 @@ func TestNoSSOWorld(t *testing.T) {
 		t.Errorf("register without sso: %d", resp.StatusCode)
 	}
 }
+
+// A minted token may be asked to outlive the default eight-hour session.
+func TestMintSSOTokenLongerThanASession(t *testing.T) {
+	e := newSSOEnv(t, ssoWorld(t))
+	tok := e.mint(t, ssoAlice, 12*time.Hour)
+	e.clock.Advance(11 * time.Hour)
+	e.roleCreds(t, tok, acctProd, "AdministratorAccess")
+}
