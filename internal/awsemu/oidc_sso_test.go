@@ -9,15 +9,19 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
 )
@@ -596,4 +600,51 @@ func TestOIDCTokenLifetimeFaults(t *testing.T) {
 	if st["CreateToken"] != 4 || st["RegisterClient"] != 1 || st["Authorize"] != 1 || st["AuthorizeConsent"] != 1 {
 		t.Errorf("stats %v", st)
 	}
+}
+
+// The AWS SDK for Go v2's own SSO providers (what Terraform uses) refresh a
+// cached token against the emulator, write the rotated one back, and get
+// role credentials from the portal.
+func TestOIDCWithTheGoSDKsSSOProviders(t *testing.T) {
+	e := newSSOEnv(t, ssoWorld(t))
+	m, err := e.srv.MintSSOTokenWithRefresh(ssoAlice, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(t.TempDir(), "token.json")
+	expired := e.clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	regExp := time.Unix(m.ClientSecretExpiresAt, 0).UTC().Format(time.RFC3339)
+	doc := `{"startUrl":"` + ssoStart + `","region":"us-east-1","accessToken":"` + m.AccessToken + `","expiresAt":"` + expired +
+		`","clientId":"` + m.ClientID + `","clientSecret":"` + m.ClientSecret + `","registrationExpiresAt":"` + regExp +
+		`","refreshToken":"` + m.RefreshToken + `"}`
+	if err := os.WriteFile(cache, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tp := ssocreds.NewSSOTokenProvider(e.oidc(), cache)
+	p := ssocreds.New(e.sso(), acctProd, "AdministratorAccess", ssoStart, func(o *ssocreds.Options) { o.SSOTokenProvider = tp })
+	creds, err := p.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.sts(creds).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil || !strings.Contains(*out.Arn, ":assumed-role/AWSReservedSSO_AdministratorAccess_") {
+		t.Fatalf("caller %v %v", out, err)
+	}
+	if !creds.CanExpire || creds.Expires.Sub(e.clock.Now()) > time.Hour || creds.Expires.Sub(e.clock.Now()) < 59*time.Minute {
+		t.Errorf("expiry %v", creds.Expires)
+	}
+	b, err := os.ReadFile(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after map[string]any
+	if err := json.Unmarshal(b, &after); err != nil {
+		t.Fatal(err)
+	}
+	if after["refreshToken"] == m.RefreshToken || after["accessToken"] == m.AccessToken {
+		t.Errorf("the SDK did not write rotated tokens back: %v", after)
+	}
+	// The old refresh token is spent.
+	_, err = e.refresh(&ssooidc.RegisterClientOutput{ClientId: &m.ClientID, ClientSecret: &m.ClientSecret}, m.RefreshToken)
+	wantAPIError(t, err, "InvalidGrantException", http.StatusBadRequest, "")
 }
