@@ -25,7 +25,8 @@ The world file (JSON; every key optional):
   oidc            web identity issuers: issuer, audience, public_key_pem / private_key_pem
   github_actions  a GitHub Actions ID token endpoint: issuer, request_token, subject
   sso             IAM Identity Center: start_url, region, users [{name, assignments
-                  [{account, account_name, account_email, role}]}]
+                  [{account, account_name, account_email, role}]}], auto_allow (the
+                  pages click their own Allow button, for a headless browser)
   faults          latency_ms, throttle_tps, error_rate, credential_lifetime_seconds,
                   clock_offset_seconds, sso_access_token_seconds,
                   sso_refresh_token_seconds, actions

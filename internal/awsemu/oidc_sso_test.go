@@ -648,3 +648,25 @@ func TestOIDCWithTheGoSDKsSSOProviders(t *testing.T) {
 	_, err = e.refresh(&ssooidc.RegisterClientOutput{ClientId: &m.ClientID, ClientSecret: &m.ClientSecret}, m.RefreshToken)
 	wantAPIError(t, err, "InvalidGrantException", http.StatusBadRequest, "")
 }
+
+// auto_allow puts a script on the pages that clicks Allow (the first
+// submit button); the device page has it only with a code to approve.
+func TestSSOPagesAutoAllow(t *testing.T) {
+	const script = `<script>document.querySelector("form button[type=submit]").click();</script>`
+	for _, auto := range []bool{false, true} {
+		w := ssoWorld(t)
+		w.SSO.AutoAllow = auto
+		e := newSSOEnv(t, w)
+		reg := e.register(t, true, "sso:account:access")
+		_, page := getPage(t, e.authorizeURL(*reg.ClientId, "http://127.0.0.1:5000/oauth/callback", "s", pkce(verifier)))
+		_, withCode := getPage(t, e.url+"/device?user_code=BCDF-GHJK")
+		_, without := getPage(t, e.url+"/device")
+		if strings.Contains(page, script) != auto || strings.Contains(withCode, script) != auto || strings.Contains(without, script) {
+			t.Errorf("auto_allow %v: script on the authorize page %v, device page with a code %v, without %v",
+				auto, strings.Contains(page, script), strings.Contains(withCode, script), strings.Contains(without, script))
+		}
+		if i, j := strings.Index(page, `<button type="submit">Allow</button>`), strings.Index(page, `name="deny"`); i < 0 || j < i {
+			t.Error("Allow is not the form's first button")
+		}
+	}
+}

@@ -34,7 +34,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{else}}<input type="hidden" name="user" value="{{index .Users 0}}"><p>Signed in as {{index .Users 0}}</p>
 {{end}}<button type="submit">Allow</button>
 <button type="submit" name="deny" value="1">Deny</button>
-</form>{{end}}
+</form>{{if .AutoAllow}}
+<script>document.querySelector("form button[type=submit]").click();</script>{{end}}{{end}}
 </body>
 </html>
 `))
@@ -49,6 +50,8 @@ type pageData struct {
 	Hidden   []hiddenField
 	UserCode string
 	Users    []string
+	// AutoAllow clicks Allow on load (SSO.AutoAllow).
+	AutoAllow bool
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
@@ -200,7 +203,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request, now time.
 			}
 		}
 		s.renderPage(w, http.StatusOK, pageData{Title: "Allow " + cl.name + " to access your data?", Form: true,
-			Action: "/authorize", Hidden: hidden, Users: s.userNames()})
+			Action: "/authorize", Hidden: hidden, Users: s.userNames(), AutoAllow: s.sso.cfg.AutoAllow})
 		return ""
 	}
 	if p.Get("deny") != "" {
@@ -227,7 +230,8 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request, now time.Tim
 	defer s.mu.Unlock()
 	if !consent {
 		s.renderPage(w, http.StatusOK, pageData{Title: "Authorize request", Form: true, Action: "/device",
-			UserCode: code, Users: s.userNames(), Message: "Confirm that this code matches the one shown in your terminal."})
+			UserCode: code, Users: s.userNames(), Message: "Confirm that this code matches the one shown in your terminal.",
+			AutoAllow: s.sso.cfg.AutoAllow && code != ""})
 		return ""
 	}
 	d := s.sso.byUser[code]

@@ -26,6 +26,12 @@ type SSO struct {
 	StartURL string    `json:"start_url"`
 	Region   string    `json:"region"`
 	Users    []SSOUser `json:"users"`
+	// AutoAllow (an addition to the brief's world shape) makes the sign-in
+	// and device pages click their own Allow button once loaded (a line of
+	// JavaScript), as a person at the browser would at once: a headless
+	// browser that only opens the URL then completes the flow. The first
+	// user of the select is the one signed in.
+	AutoAllow bool `json:"auto_allow,omitempty"`
 }
 
 // SSOUser is an Identity Center user: Name is what the user signs in as
