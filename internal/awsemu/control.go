@@ -27,10 +27,13 @@ import (
 //	POST /_emu/sso/token                sign an Identity Center user in without a browser:
 //	                                    {"user": NAME, "expires_in": SECONDS, "refresh": BOOL}
 //	                                    (user may be left out when the world has one; expires_in
-//	                                    defaults to CreateToken's lifetime); answers
+//	                                    defaults to CreateToken's lifetime, negative: expired that
+//	                                    long ago, the refresh token still good); answers
 //	                                    MintedSSOToken: {"accessToken", "expiresIn", "expiresAt"}
 //	                                    and, with refresh, "refreshToken", "clientId",
 //	                                    "clientSecret", "clientSecretExpiresAt"
+//	POST /_emu/sso/approve              approve a device authorization without a browser:
+//	                                    {"user_code": CODE, "user": NAME} (see ApproveDevice)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_emu/github-oidc" && r.Method == http.MethodGet:
@@ -86,6 +89,22 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
 	case r.URL.Path == "/_emu/sso/token" && r.Method == http.MethodPost:
 		s.serveMintSSOToken(w, r)
+	case r.URL.Path == "/_emu/sso/approve" && r.Method == http.MethodPost:
+		var req struct {
+			UserCode string `json:"user_code"`
+			User     string `json:"user"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			http.Error(w, "sso approve: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.ApproveDevice(req.UserCode, req.User); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"approved": true})
 	default:
 		http.NotFound(w, r)
 	}
@@ -208,8 +227,8 @@ func (s *Server) serveMintSSOToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sso token: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if req.ExpiresIn < 0 || req.ExpiresIn > 90*24*3600 {
-		http.Error(w, fmt.Sprintf("sso token: expires_in %d is not between 0 and 90 days", req.ExpiresIn), http.StatusBadRequest)
+	if req.ExpiresIn < -90*24*3600 || req.ExpiresIn > 90*24*3600 {
+		http.Error(w, fmt.Sprintf("sso token: expires_in %d is more than 90 days", req.ExpiresIn), http.StatusBadRequest)
 		return
 	}
 	if req.User == "" {

@@ -670,3 +670,39 @@ func TestSSOPagesAutoAllow(t *testing.T) {
 		}
 	}
 }
+
+func TestSSOControlApprovesDevices(t *testing.T) {
+	e := newSSOEnv(t, ssoWorld(t))
+	ctx := context.Background()
+	reg := e.register(t, false, "sso:account:access")
+	start := func() *ssooidc.StartDeviceAuthorizationOutput {
+		out, err := e.oidc().StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
+			ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, StartUrl: aws.String(ssoStart)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	dev := start()
+	resp, err := http.Post(e.url+"/_emu/sso/approve", "application/json", strings.NewReader(`{"user_code":"`+*dev.UserCode+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	if _, err := e.oidc().CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String(grantDevice), DeviceCode: dev.DeviceCode}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.ApproveDevice(*dev.UserCode, ""); err == nil {
+		t.Error("approved a consumed device authorization")
+	}
+	if err := e.srv.ApproveDevice(*start().UserCode, "mallory@example.com"); err == nil {
+		t.Error("approved for a user the world does not have")
+	}
+	if err := e.srv.ApproveDevice("BCDF-GHJK", ""); err == nil {
+		t.Error("approved an unknown code")
+	}
+}

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -262,4 +263,29 @@ func normalizeUserCode(c string) string {
 		return c[:4] + "-" + c[4:]
 	}
 	return c
+}
+
+// ApproveDevice approves the pending device authorization of userCode for
+// user (empty: the world's only user), as the verification page's Allow
+// does, for tests that drive the device code flow without a browser. It is
+// what POST /_emu/sso/approve does; it is not counted as a DeviceConsent.
+func (s *Server) ApproveDevice(userCode, user string) error {
+	now := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sso == nil {
+		return fmt.Errorf("the world has no sso")
+	}
+	if user == "" && len(s.sso.cfg.Users) == 1 {
+		user = s.sso.cfg.Users[0].Name
+	}
+	if s.sso.users[user] == nil {
+		return fmt.Errorf("sso: no user %q", user)
+	}
+	d := s.sso.byUser[normalizeUserCode(userCode)]
+	if d == nil || d.status != "pending" || !now.Before(d.expires) {
+		return fmt.Errorf("sso: no pending device authorization with user code %q", userCode)
+	}
+	d.status, d.user = "approved", user
+	return nil
 }

@@ -228,8 +228,9 @@ func (s *Server) newAccessToken(now time.Time, sess *ssoSession, refreshable boo
 }
 
 // MintSSOToken signs user in without a browser and returns an access token
-// the portal accepts, valid for ttl (or, when ttl is zero or negative, the
-// lifetime CreateToken would give). It is what POST /_emu/sso/token does.
+// the portal accepts, valid for ttl; zero gives the lifetime CreateToken
+// would give, a negative ttl a token that expired that long ago. It is what
+// POST /_emu/sso/token does.
 func (s *Server) MintSSOToken(user string, ttl time.Duration) (string, error) {
 	tok, _, err := s.mintSSOToken(user, ttl, false)
 	return tok.AccessToken, err
@@ -251,10 +252,12 @@ type MintedSSOToken struct {
 }
 
 // MintSSOTokenWithRefresh is MintSSOToken that also registers a client
-// (scopes sso:account:access, grant types authorization_code and
-// refresh_token, redirect URI http://127.0.0.1/oauth/callback) and returns
-// a refresh token for it, as POST /_emu/sso/token with "refresh": true
-// does. A ttl of zero or less gives the default lifetime.
+// (scopes sso:account:access, all three grant types, redirect URI
+// http://127.0.0.1/oauth/callback) and returns a refresh token for it, as
+// POST /_emu/sso/token with "refresh": true does. The session (and so the
+// refresh token) lasts as a sign-in's would, whatever ttl says of the access
+// token: a negative ttl gives an expired access token with a valid refresh
+// token.
 func (s *Server) MintSSOTokenWithRefresh(user string, ttl time.Duration) (MintedSSOToken, error) {
 	tok, _, err := s.mintSSOToken(user, ttl, true)
 	return tok, err
@@ -274,12 +277,16 @@ func (s *Server) mintSSOToken(user string, ttl time.Duration, withRefresh bool) 
 	clientID := ""
 	scopes := []string(nil)
 	if withRefresh {
-		c := s.registerClientLocked(now, "awsemu", []string{"sso:account:access"}, []string{"authorization_code", "refresh_token"},
+		c := s.registerClientLocked(now, "awsemu", []string{"sso:account:access"}, []string{grantAuthCode, grantRefresh, grantDeviceCode},
 			[]string{"http://127.0.0.1/oauth/callback"}, "")
 		clientID, scopes = c.id, c.scopes
 		out.ClientID, out.ClientSecret, out.ClientSecretExpiresAt = c.id, c.secret, c.expires.Unix()
 	}
-	access, exp, refresh := s.signIn(now, user, clientID, scopes, withRefresh, ttl)
+	access, exp, refresh := s.signIn(now, user, clientID, scopes, withRefresh, max(ttl, 0))
+	if ttl < 0 {
+		exp = now.Add(ttl)
+		s.sso.access[access].expires = exp
+	}
 	out.AccessToken, out.RefreshToken = access, refresh
 	out.ExpiresIn = int64(exp.Sub(now) / time.Second)
 	// ExpiresAt is rounded down, so that a client trusting it is never late.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -315,12 +316,27 @@ func TestSSOControlMintsTokens(t *testing.T) {
 		got.ExpiresIn != 3600 {
 		t.Fatalf("mint with refresh: %d %s", code, body)
 	}
-	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-1}`, `{"bogus":1}`} {
+	// Negative: an access token that has expired, its refresh token good.
+	code, body = post(`{"refresh":true,"expires_in":-60}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != -60 {
+		t.Fatalf("mint expired: %d %s", code, body)
+	}
+	if at, err := time.Parse(time.RFC3339, got.ExpiresAt); err != nil || !at.Before(e.clock.Now()) {
+		t.Errorf("expiresAt %s is not in the past", got.ExpiresAt)
+	}
+	_, err := e.sso().ListAccounts(context.Background(), &sso.ListAccountsInput{AccessToken: aws.String(got.AccessToken)})
+	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
+	if _, err := e.oidc().CreateToken(context.Background(), &ssooidc.CreateTokenInput{ClientId: &got.ClientID, ClientSecret: &got.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: &got.RefreshToken}); err != nil {
+		t.Fatalf("refreshing the expired minted token: %v", err)
+	}
+	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-7776001}`, `{"bogus":1}`} {
 		if code, body := post(bad); code != http.StatusBadRequest {
 			t.Errorf("%s: %d %s", bad, code, body)
 		}
 	}
-	if st := e.srv.Stats(); len(st) != 1 || st["GetRoleCredentials"] != 1 {
+	if st := e.srv.Stats(); len(st) != 3 || st["GetRoleCredentials"] != 1 || st["ListAccounts"] != 1 || st["CreateToken"] != 1 {
 		t.Errorf("the control endpoint was counted: %v", st)
 	}
 }
