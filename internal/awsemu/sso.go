@@ -63,18 +63,24 @@ func SSORoleName(account, role string) string {
 
 // SSORoleARN is the ARN of that role, under the path Identity Center uses:
 // arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...
-// A world role that names this ARN (or the account's root) among its trust
-// principals may be assumed with the portal's role credentials.
-func SSORoleARN(account, role string) string {
-	return "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + SSORoleName(account, role)
+// for an instance in us-east-1, with the region after sso.amazonaws.com/
+// for one elsewhere. A world role that names this ARN (or the account's
+// root) among its trust principals may be assumed with the portal's role
+// credentials.
+func SSORoleARN(region, account, role string) string {
+	path := "aws-reserved/sso.amazonaws.com/"
+	if region != "us-east-1" {
+		path += region + "/"
+	}
+	return "arn:aws:iam::" + account + ":role/" + path + SSORoleName(account, role)
 }
 
 func (s *SSO) validate() error {
 	if !strings.HasPrefix(s.StartURL, "https://") {
 		return fmt.Errorf("sso: start_url %q does not start with https://", s.StartURL)
 	}
-	if s.Region == "" {
-		return fmt.Errorf("sso: no region")
+	if !validRegion(s.Region) {
+		return fmt.Errorf("sso: region %q is not a region name", s.Region)
 	}
 	if len(s.Users) == 0 {
 		return fmt.Errorf("sso: no users")
@@ -494,7 +500,7 @@ func (s *Server) getRoleCredentials(c *jsonCall) (any, *ssoError) {
 		return nil, portalError(http.StatusForbidden, "ForbiddenException", msgSSONoAccess)
 	}
 	name := SSORoleName(account, role)
-	p := principal{account: account, roleARN: SSORoleARN(account, role), role: name, session: u.Name}
+	p := principal{account: account, roleARN: SSORoleARN(s.sso.cfg.Region, account, role), role: name, session: u.Name}
 	id, cred := s.issue(c.now, ssoRoleCredentials, credential{principal: p})
 	return map[string]any{"roleCredentials": roleCredentialsJSON{
 		AccessKeyID: id, SecretAccessKey: cred.secret, SessionToken: cred.token, Expiration: cred.expires.UnixMilli(),
@@ -522,8 +528,8 @@ func requireParams(params map[string]string) *ssoError {
 }
 
 // page reads next_token and max_result: the index to start at and the page
-// size (1..100, default 100? AWS's default is its own; the emulator's is 20,
-// small enough that a world with many accounts pages).
+// size (1..100; 20 when not given, so that a world with many accounts
+// pages).
 func page(q url.Values) (start, size int, serr *ssoError) {
 	size = 20
 	if v := q.Get("max_result"); v != "" {
@@ -639,4 +645,19 @@ func (s *Server) logout(c *jsonCall) (any, *ssoError) {
 	}
 	s.mu.Unlock()
 	return nil, nil
+}
+
+// validRegion is the shape of a region name: us-east-1, eu-central-2,
+// us-gov-west-1.
+func validRegion(r string) bool {
+	parts := strings.Split(r, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }

@@ -44,7 +44,7 @@ func ssoWorld(t testing.TB, users ...awsemu.SSOUser) *awsemu.World {
 	w.SSO = &awsemu.SSO{StartURL: ssoStart, Region: "us-east-1", Users: users}
 	w.Roles = append(w.Roles,
 		awsemu.Role{ARN: roleFrom, Trust: awsemu.Trust{Principals: []string{"arn:aws:iam::222222222222:root"}}},
-		awsemu.Role{ARN: roleNamed, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN(acctProd, "ReadOnlyAccess")}}},
+		awsemu.Role{ARN: roleNamed, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("us-east-1", acctProd, "ReadOnlyAccess")}}},
 		awsemu.Role{ARN: roleNoSSO, Trust: awsemu.Trust{Principals: []string{"arn:aws:iam::111111111111:root"}}},
 	)
 	return w
@@ -345,6 +345,7 @@ func TestSSOWorldValidation(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
 		{`{"sso":{"start_url":"http://x","region":"us-east-1","users":[{"name":"a@b"}]}}`, "start_url"},
 		{`{"sso":{"start_url":"https://x","users":[{"name":"a@b"}]}}`, "region"},
+		{`{"sso":{"start_url":"https://x","region":"Frankfurt","users":[{"name":"a@b"}]}}`, "region"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[]}}`, "no users"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[{"name":"a@b"},{"name":"a@b"}]}}`, "twice"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[{"name":"a b"}]}}`, "session name"},
@@ -387,4 +388,23 @@ func TestMintSSOTokenLongerThanASession(t *testing.T) {
 	tok := e.mint(t, ssoAlice, 12*time.Hour)
 	e.clock.Advance(11 * time.Hour)
 	e.roleCreds(t, tok, acctProd, "AdministratorAccess")
+}
+
+// Outside us-east-1 the reserved role's path carries the region: a trust
+// policy naming the role must too.
+func TestSSORoleARNPathHasTheRegion(t *testing.T) {
+	if got, want := awsemu.SSORoleARN("eu-central-1", acctProd, "Admin"),
+		"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/eu-central-1/"+awsemu.SSORoleName(acctProd, "Admin"); got != want {
+		t.Errorf("%s, want %s", got, want)
+	}
+	w := ssoWorld(t)
+	w.SSO.Region = "eu-central-1"
+	w.Roles = append(w.Roles,
+		awsemu.Role{ARN: "arn:aws:iam::222222222222:role/eu", Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("eu-central-1", acctProd, "ReadOnlyAccess")}}},
+		awsemu.Role{ARN: "arn:aws:iam::222222222222:role/us", Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("us-east-1", acctProd, "ReadOnlyAccess")}}})
+	e := newSSOEnv(t, w)
+	ro := e.roleCreds(t, e.mint(t, ssoAlice, 0), acctProd, "ReadOnlyAccess")
+	e.assume(t, ro, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/eu"), RoleSessionName: aws.String("eu")})
+	_, err := e.sts(ro).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/us"), RoleSessionName: aws.String("us")})
+	wantAPIError(t, err, "AccessDenied", http.StatusForbidden, "")
 }
