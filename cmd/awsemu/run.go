@@ -39,7 +39,8 @@ Identity Center, on the same address (point AWS_ENDPOINT_URL at it):
           POST /logout
   Role credentials act as arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_ROLE_HEX/USER;
   a role trusting the account's root (or that role's ARN, under
-  role/aws-reserved/sso.amazonaws.com/) can be assumed with them.
+  role/aws-reserved/sso.amazonaws.com/[REGION/], the region when not us-east-1)
+  can be assumed with them.
 
 Control endpoints (tests): GET /_emu/stats, /_emu/requests, /_emu/faults,
 /_emu/totp?serial=ARN; POST /_emu/faults, /_emu/revoke, and
