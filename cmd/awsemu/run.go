@@ -44,8 +44,9 @@ Identity Center, on the same address (point AWS_ENDPOINT_URL at it):
 
 Control endpoints (tests): GET /_emu/stats, /_emu/requests, /_emu/faults,
 /_emu/totp?serial=ARN; POST /_emu/faults, /_emu/revoke, and
-POST /_emu/sso/token {"user": NAME, "expires_in": SECONDS, "refresh": BOOL}
-(a portal token without a browser) and /_emu/sso/approve {"user_code": CODE}
+POST /_emu/sso/token {"user": NAME, "expires_in": SECONDS, "refresh": BOOL,
+"refresh_expires_in": SECONDS} (a portal token without a browser; negative
+durations: expired that long ago) and /_emu/sso/approve {"user_code": CODE}
 (a device authorization approved without a browser).
 
 Exit status: 0 ok, 1 error, 2 usage error.

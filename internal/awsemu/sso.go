@@ -238,15 +238,36 @@ func (s *Server) newAccessToken(now time.Time, sess *ssoSession, refreshable boo
 // would give, a negative ttl a token that expired that long ago. It is what
 // POST /_emu/sso/token does.
 func (s *Server) MintSSOToken(user string, ttl time.Duration) (string, error) {
-	tok, _, err := s.mintSSOToken(user, ttl, false)
+	tok, err := s.MintSSO(SSOMint{User: user, AccessTTL: ttl})
 	return tok.AccessToken, err
 }
 
+// MintSSOTokenWithRefresh is MintSSO with Refresh set.
+func (s *Server) MintSSOTokenWithRefresh(user string, ttl time.Duration) (MintedSSOToken, error) {
+	return s.MintSSO(SSOMint{User: user, AccessTTL: ttl, Refresh: true})
+}
+
+// SSOMint says what MintSSO makes.
+type SSOMint struct {
+	// User signs in; empty: the world's only user.
+	User string
+	// AccessTTL is the access token's lifetime: zero for what CreateToken
+	// would give, negative for a token that expired that long ago.
+	AccessTTL time.Duration
+	// Refresh also registers a client (scopes sso:account:access, all
+	// three grant types, redirect URI http://127.0.0.1/oauth/callback) and
+	// issues a refresh token for it.
+	Refresh bool
+	// SessionTTL is the session's (the refresh token's) lifetime: zero for
+	// a sign-in's (eight hours, or the sso_refresh_token_seconds fault, and
+	// at least AccessTTL), negative for a session that ended that long ago,
+	// so that neither token works.
+	SessionTTL time.Duration
+}
+
 // MintedSSOToken is what the control endpoint POST /_emu/sso/token
-// returns. With "refresh": true in the request it also holds a client
-// registration and a refresh token of the session, as the AWS CLI v2
-// caches them, so a test can start from a cache whose access token has
-// expired and whose refresh token has not.
+// returns: the fields of a token as the AWS CLI v2 caches them. The client
+// and the refresh token are there when refresh was asked for.
 type MintedSSOToken struct {
 	AccessToken           string `json:"accessToken"`
 	ExpiresIn             int64  `json:"expiresIn"`
@@ -257,47 +278,48 @@ type MintedSSOToken struct {
 	ClientSecretExpiresAt int64  `json:"clientSecretExpiresAt,omitempty"`
 }
 
-// MintSSOTokenWithRefresh is MintSSOToken that also registers a client
-// (scopes sso:account:access, all three grant types, redirect URI
-// http://127.0.0.1/oauth/callback) and returns a refresh token for it, as
-// POST /_emu/sso/token with "refresh": true does. The session (and so the
-// refresh token) lasts as a sign-in's would, whatever ttl says of the access
-// token: a negative ttl gives an expired access token with a valid refresh
-// token.
-func (s *Server) MintSSOTokenWithRefresh(user string, ttl time.Duration) (MintedSSOToken, error) {
-	tok, _, err := s.mintSSOToken(user, ttl, true)
-	return tok, err
-}
-
-func (s *Server) mintSSOToken(user string, ttl time.Duration, withRefresh bool) (MintedSSOToken, time.Time, error) {
+// MintSSO signs a user in without a browser, as m says: a test can start
+// from any state of a token cache (fresh, access token expired with the
+// refresh token good, both expired).
+func (s *Server) MintSSO(m SSOMint) (MintedSSOToken, error) {
 	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sso == nil {
-		return MintedSSOToken{}, time.Time{}, fmt.Errorf("the world has no sso")
+		return MintedSSOToken{}, fmt.Errorf("the world has no sso")
 	}
-	if s.sso.users[user] == nil {
-		return MintedSSOToken{}, time.Time{}, fmt.Errorf("sso: no user %q", user)
+	if m.User == "" && len(s.sso.cfg.Users) == 1 {
+		m.User = s.sso.cfg.Users[0].Name
+	}
+	if s.sso.users[m.User] == nil {
+		return MintedSSOToken{}, fmt.Errorf("sso: no user %q", m.User)
 	}
 	var out MintedSSOToken
 	clientID := ""
 	scopes := []string(nil)
-	if withRefresh {
+	if m.Refresh {
 		c := s.registerClientLocked(now, "awsemu", []string{"sso:account:access"}, []string{grantAuthCode, grantRefresh, grantDeviceCode},
 			[]string{"http://127.0.0.1/oauth/callback"}, "")
 		clientID, scopes = c.id, c.scopes
 		out.ClientID, out.ClientSecret, out.ClientSecretExpiresAt = c.id, c.secret, c.expires.Unix()
 	}
-	access, exp, refresh := s.signIn(now, user, clientID, scopes, withRefresh, max(ttl, 0))
-	if ttl < 0 {
-		exp = now.Add(ttl)
-		s.sso.access[access].expires = exp
+	access, exp, refresh := s.signIn(now, m.User, clientID, scopes, m.Refresh, max(m.AccessTTL, 0))
+	at := s.sso.access[access]
+	if m.SessionTTL != 0 {
+		at.session.expires = now.Add(m.SessionTTL)
+		if exp.After(at.session.expires) {
+			exp = at.session.expires
+		}
 	}
+	if m.AccessTTL < 0 {
+		exp = now.Add(m.AccessTTL)
+	}
+	at.expires = exp
 	out.AccessToken, out.RefreshToken = access, refresh
 	out.ExpiresIn = int64(exp.Sub(now) / time.Second)
 	// ExpiresAt is rounded down, so that a client trusting it is never late.
 	out.ExpiresAt = exp.UTC().Format(time.RFC3339)
-	return out, exp, nil
+	return out, nil
 }
 
 // ssoError is an error answer of the portal or the OIDC service.

@@ -331,12 +331,28 @@ func TestSSOControlMintsTokens(t *testing.T) {
 		GrantType: aws.String("refresh_token"), RefreshToken: &got.RefreshToken}); err != nil {
 		t.Fatalf("refreshing the expired minted token: %v", err)
 	}
-	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-7776001}`, `{"bogus":1}`} {
+	// Both expired: the refresh token is refused too.
+	code, body = post(`{"refresh":true,"expires_in":-60,"refresh_expires_in":-1}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != -60 {
+		t.Fatalf("mint both expired: %d %s", code, body)
+	}
+	_, err = e.oidc().CreateToken(context.Background(), &ssooidc.CreateTokenInput{ClientId: &got.ClientID, ClientSecret: &got.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: &got.RefreshToken})
+	wantAPIError(t, err, "InvalidGrantException", http.StatusBadRequest, "")
+	// A short session bounds the access token.
+	code, body = post(`{"refresh":true,"refresh_expires_in":30}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != 30 {
+		t.Fatalf("mint with a 30s session: %d %s", code, body)
+	}
+	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-7776001}`,
+		`{"refresh_expires_in":7776001}`, `{"bogus":1}`} {
 		if code, body := post(bad); code != http.StatusBadRequest {
 			t.Errorf("%s: %d %s", bad, code, body)
 		}
 	}
-	if st := e.srv.Stats(); len(st) != 3 || st["GetRoleCredentials"] != 1 || st["ListAccounts"] != 1 || st["CreateToken"] != 1 {
+	if st := e.srv.Stats(); len(st) != 3 || st["GetRoleCredentials"] != 1 || st["ListAccounts"] != 1 || st["CreateToken"] != 2 {
 		t.Errorf("the control endpoint was counted: %v", st)
 	}
 }
