@@ -33,7 +33,7 @@ func startSSOEmu(t *testing.T) *emu {
 	w := testWorld(t)
 	w.SSO = &awsemu.SSO{StartURL: ssoStart, Region: "eu-west-1", Users: []awsemu.SSOUser{{Name: ssoUser,
 		Assignments: []awsemu.SSOAssignment{{Account: ssoAcct, AccountName: "prod", Role: ssoRole}}}}}
-	w.Roles = append(w.Roles, awsemu.Role{ARN: roleFromSSO, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN(ssoAcct, ssoRole)}}})
+	w.Roles = append(w.Roles, awsemu.Role{ARN: roleFromSSO, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("eu-west-1", ssoAcct, ssoRole)}}})
 	srv := awsemu.New(w)
 	ctx, cancel := context.WithCancel(context.Background())
 	url, stop, err := srv.Start(ctx, "127.0.0.1:0")
@@ -319,7 +319,7 @@ func TestSSORefusedCachedCredentialsFetchedAgain(t *testing.T) {
 	if _, err := creds.Retrieve(ctx, ssoChain(e, hop), e.ssoDeps(store, tk)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.srv.Revoke(awsemu.SSORoleARN(ssoAcct, ssoRole), awsemu.RevokeForget); err != nil || n == 0 {
+	if n, err := e.srv.Revoke(awsemu.SSORoleARN("eu-west-1", ssoAcct, ssoRole), awsemu.RevokeForget); err != nil || n == 0 {
 		t.Fatalf("revoke: %d, %v", n, err)
 	}
 	for _, r := range store.byKind(t, "role") {
