@@ -81,6 +81,9 @@ const (
 	InstanceMetadata
 	// ContainerMetadata is credential_source = EcsContainer.
 	ContainerMetadata
+	// SSO is IAM Identity Center: GetRoleCredentials of Source.SSORoleName
+	// in Source.SSOAccountID with an access token for Source.SSO.
+	SSO
 )
 
 // String is the short name `kagi list` shows.
@@ -100,6 +103,8 @@ func (k SourceKind) String() string {
 		return "ec2"
 	case ContainerMetadata:
 		return "ecs"
+	case SSO:
+		return "sso"
 	}
 	return "unknown"
 }
@@ -120,8 +125,13 @@ type Source struct {
 	OIDC string
 	// Temporary is set for SharedKeys with an aws_session_token.
 	Temporary bool
-	File      string // where the deciding setting is, when in a file
-	Line      int
+	// SSO is where an SSO source signs in; SSOAccountID and SSORoleName
+	// are the account and permission set (role) it gets credentials for.
+	SSO          *SSOSession
+	SSOAccountID string
+	SSORoleName  string
+	File         string // where the deciding setting is, when in a file
+	Line         int
 }
 
 // LongTerm reports whether the source is an IAM user's long-term keys, the
@@ -397,17 +407,6 @@ func (r *resolver) unknown(name string) *UnknownProfileError {
 	return e
 }
 
-func checkNoSSO(v *view) error {
-	for _, k := range [...]string{"sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region"} {
-		if at := v.get(k); at.set() {
-			return &SettingError{File: at.file, Line: at.line, Profile: v.name, Key: k, Value: at.value,
-				Problem:  "kagi does not handle IAM Identity Center (SSO) profiles yet",
-				NextStep: fmt.Sprintf("use `aws sso login --profile %s` and the AWS CLI or SDKs directly for this profile", v.name)}
-		}
-	}
-	return nil
-}
-
 // staticSource is the source of a profile that assumes no role itself, or
 // names itself as source_profile. As the AWS CLI orders its providers: keys
 // in the credentials file, then credential_process, then keys in the config
@@ -509,10 +508,8 @@ walk:
 		if err != nil {
 			return nil, err
 		}
-		if err := checkNoSSO(v); err != nil {
-			return nil, err
-		}
 		role, sp, cs := v.get("role_arn"), v.get("source_profile"), v.get("credential_source")
+		sso := firstSSOKey(v)
 		wit, witp := v.get("web_identity_token_file"), v.get("web_identity_token_process")
 		if wit.set() && witp.set() {
 			return nil, r.errAt(witp, cur, "web_identity_token_process", fmt.Sprintf("web_identity_token_file (line %d) is set too", wit.line),
@@ -524,6 +521,14 @@ walk:
 		var next setting
 		if role.set() {
 			hops = append(hops, cur)
+			if sso.set() && (!sp.set() && !cs.set() || sp.value == cur) {
+				return nil, r.errAt(sso, cur, sso.key.Name,
+					"is set in a profile with role_arn; the AWS CLI refuses a role whose source is the same profile's IAM Identity Center settings",
+					fmt.Sprintf("keep the sso_* settings in a profile of their own and set source_profile = THAT_PROFILE in profile %q", cur))
+			}
+			if sso.set() {
+				r.note("ignored", cur, sso.key.Name+": role_arn with a source is used, as by the AWS CLI and the Go SDK", sso)
+			}
 			if sp.set() && cs.set() {
 				return nil, &SettingError{File: cs.file, Line: cs.line, Profile: cur, Key: "credential_source", Value: cs.value,
 					Problem:  fmt.Sprintf("both source_profile (line %d) and credential_source are set; the AWS CLI refuses this too", sp.line),
@@ -575,6 +580,14 @@ walk:
 				return nil, r.errAt(wit, cur, wit.key.Name, "needs role_arn, the role to exchange the token for",
 					"add role_arn = arn:aws:iam::ACCOUNT:role/NAME to the profile")
 			}
+			if sso.set() {
+				s, err := r.ssoOnly(v, sso, sp, cs)
+				if err != nil {
+					return nil, err
+				}
+				src = s
+				break walk
+			}
 			s, ok, err := r.staticSource(v)
 			if err != nil {
 				return nil, err
@@ -619,7 +632,9 @@ walk:
 	c := &Chain{Profile: name, Source: src}
 	for i := len(hops) - 1; i >= 0; i-- {
 		v, _ := r.view(hops[i])
-		hop, err := r.hop(v, v.get("role_arn"), len(c.Roles) > 0)
+		// Identity Center's credentials are a role session: a role assumed
+		// from them is chained (STS caps it at an hour).
+		hop, err := r.hop(v, v.get("role_arn"), len(c.Roles) > 0 || src.Kind == SSO)
 		if err != nil {
 			return nil, err
 		}
@@ -728,7 +743,7 @@ func (r *resolver) flagRole(c *Chain, top *view) error {
 		return nil
 	}
 	r.note("role", top.name, "--role-arn adds a role to assume", setting{})
-	hop, err := r.hop(top, setting{value: arn}, false)
+	hop, err := r.hop(top, setting{value: arn}, c.Source.Kind == SSO)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,16 @@ func summary(c *Chain) string {
 	if c.Source.OIDC != "" {
 		fmt.Fprintf(&b, "[oidc=%s]", c.Source.OIDC)
 	}
+	if s := c.Source.SSO; s != nil {
+		fmt.Fprintf(&b, "[%s/%s@%s,%s", c.Source.SSOAccountID, c.Source.SSORoleName, s.StartURL, s.Region)
+		if s.Name != "" {
+			fmt.Fprintf(&b, ",session=%s", s.Name)
+		}
+		if s.Scopes != nil {
+			fmt.Fprintf(&b, ",scopes=%s", strings.Join(s.Scopes, "+"))
+		}
+		b.WriteString("]")
+	}
 	if c.MFA != nil && c.MFA.Serial == "" {
 		fmt.Fprintf(&b, " session/%s", c.MFA.Duration)
 	} else if c.MFA != nil {
@@ -449,10 +459,6 @@ func TestResolveErrors(t *testing.T) {
 			`~/.aws/config:3: profile "u": mfa_session_duration "37h": STS allows 900 seconds to 36h…`, ""},
 		{"mfa_session_duration nonsense", "[profile u]\nmfa_serial = GAHT12345678\nmfa_session_duration = soon\n", "", Request{Profile: "u"},
 			`~/.aws/config:3: profile "u": mfa_session_duration "soon": not a duration…`, ""},
-		{"SSO profile", "[profile s]\nsso_session = corp\nsso_account_id = 123456789012\n[sso-session corp]\n", "", Request{Profile: "s"},
-			`~/.aws/config:2: profile "s": sso_session "corp": kagi does not handle IAM Identity Center (SSO) profiles yet`, "aws sso login --profile s"},
-		{"SSO via include_profile", "[profile t]\nsso_start_url = https://x.awsapps.com/start\n[profile s]\ninclude_profile = t\n", "", Request{Profile: "s"},
-			`~/.aws/config:2: profile "s": sso_start_url "https://x.awsapps.com/start": kagi does not handle IAM Identity Center (SSO) profiles yet`, ""},
 		{"access key without secret", "", "[k]\naws_access_key_id = AKIAEXAMPLE\n", Request{Profile: "k"},
 			`~/.aws/credentials:2: profile "k": aws_access_key_id: aws_secret_access_key is missing`, "kagi add k"},
 		{"web_identity_token_file without role_arn", "[profile w]\nweb_identity_token_file = /t\n", "", Request{Profile: "w"},
@@ -602,7 +608,7 @@ func TestResolveLargeCycle(t *testing.T) {
 
 func TestSourceKindString(t *testing.T) {
 	want := map[SourceKind]string{KeyringKeys: "keyring", SharedKeys: "file", Environment: "env", WebIdentity: "web-identity",
-		Process: "process", InstanceMetadata: "ec2", ContainerMetadata: "ecs", 0: "unknown"}
+		Process: "process", InstanceMetadata: "ec2", ContainerMetadata: "ecs", SSO: "sso", 0: "unknown"}
 	for k, s := range want {
 		if k.String() != s {
 			t.Errorf("%d.String() = %q, want %q", k, k.String(), s)
