@@ -3,9 +3,11 @@ package credfile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/fsguard"
 )
 
 // The shared config file (~/.aws/config) is edited here too, by whole
@@ -274,4 +276,23 @@ func checkConfigEdit(before, after *config.File, ed ConfigEdit) error {
 		}
 	}
 	return nil
+}
+
+// ReadConfig reads the config file at path as EditConfig's plan would see
+// it, without a lock and without writing anything: for a plan that is
+// only shown. A missing file is an empty one.
+func ReadConfig(path string) (*config.File, map[string]*ConfigBlock, error) {
+	target, err := resolve(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := fsguard.Read(target, fsguard.MaxConfig)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	f, err := config.Parse(path, config.ConfigFile, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, configBlocks(f, scan(data)), nil
 }

@@ -514,7 +514,7 @@ func editFile(path string, o editOptions, change func([]line, string) ([]line, e
 	if err := check(before, after); err != nil {
 		return nil, nil, fmt.Errorf("%w; nothing was written", err)
 	}
-	if o.dryRun || (existed && string(newData) == string(data)) {
+	if o.dryRun || (string(newData) == string(data) && (existed || len(newData) == 0)) {
 		// An edit that changes nothing leaves the file alone.
 		return data, newData, nil
 	}
