@@ -36,6 +36,7 @@ func TestScript(t *testing.T) {
 			"exits":     cmdExits,
 			"fanout":    cmdFanout,
 			"jsonlines": cmdJSONLines,
+			"ssocache":  cmdSSOCache,
 		},
 	})
 }

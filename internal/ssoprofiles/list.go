@@ -175,7 +175,7 @@ func classify(err error, what string) error {
 }
 
 // List returns every role in every account the token's user may use,
-// sorted by account name, account id and role. Accounts are listed page by
+// sorted by account name (ignoring case), account id and role. Accounts are listed page by
 // page; their roles with up to parallel calls at a time (DefaultParallel
 // when parallel < 1). Any error ends the listing: a partial list is never
 // returned, since --prune would take a missing role for an unassigned one.
@@ -230,7 +230,8 @@ feed:
 		out = append(out, r...)
 	}
 	slices.SortFunc(out, func(a, b Assignment) int {
-		return cmp.Or(cmp.Compare(a.AccountName, b.AccountName), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.RoleName, b.RoleName))
+		return cmp.Or(cmp.Compare(strings.ToLower(a.AccountName), strings.ToLower(b.AccountName)), cmp.Compare(a.AccountName, b.AccountName),
+			cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.RoleName, b.RoleName))
 	})
 	return out, nil
 }

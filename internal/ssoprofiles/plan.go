@@ -29,19 +29,21 @@ const markerSuffix = "; delete this line to keep it from --prune"
 type Action string
 
 const (
-	Exists   Action = "exists"   // a profile for the role is in the file already
-	Add      Action = "add"      // a profile is (to be) added
-	Conflict Action = "conflict" // the name belongs to another profile: not added
-	Listed   Action = "listed"   // no profile yet; not writing
-	Remove   Action = "remove"   // generated, the role is gone: removed
-	Kept     Action = "kept"     // generated, the role is gone, but edited since: kept
-	Stale    Action = "stale"    // generated, the role is gone; not pruning
+	Exists   Action = "exists"     // a profile for the role is in the file already
+	Missing  Action = "missing"    // no profile for the role; not writing
+	Added    Action = "added"      // a profile is (to be) added
+	Conflict Action = "conflict"   // the name belongs to another profile: not added
+	Removed  Action = "removed"    // generated, the role is gone: removed
+	Kept     Action = "kept"       // generated, the role is gone, but edited since: kept
+	Stale    Action = "unassigned" // generated, the role is gone; not pruning
 )
 
 // Entry is one line of the result: an assignment and its profile, or a
 // generated profile whose assignment is gone.
 type Entry struct {
 	Assignment
+	// Profile is the profile's name; for Missing and Conflict, the name
+	// --write gives it.
 	Profile string `json:"profile,omitempty"`
 	Action  Action `json:"action"`
 	// Note says why, for the actions that are not plain: which profile
@@ -111,7 +113,7 @@ func MakePlan(o Options, assigned []Assignment, f *config.File, blocks map[strin
 			continue
 		}
 		if !o.Write {
-			e.Action = Listed
+			e.Action = Missing
 			plan.Entries = append(plan.Entries, e)
 			continue
 		}
@@ -126,7 +128,7 @@ func MakePlan(o Options, assigned []Assignment, f *config.File, blocks map[strin
 			e.Action = Conflict
 			e.Note = fmt.Sprintf("the credentials file has a section [%s]", e.Profile)
 		default:
-			e.Action = Add
+			e.Action = Added
 			plan.Edit.Add = append(plan.Edit.Add, o.section(e.Profile, a))
 			added[e.Profile] = true
 		}
@@ -152,7 +154,7 @@ func MakePlan(o Options, assigned []Assignment, f *config.File, blocks map[strin
 		case b.Extra || digest != sectionDigest(s.Name, s.Keys):
 			e.Action, e.Note = Kept, "no longer assigned, but changed since kagi wrote it: remove it by hand"
 		default:
-			e.Action = Remove
+			e.Action = Removed
 			plan.Edit.Remove = append(plan.Edit.Remove, s.Name)
 		}
 		gone = append(gone, e)

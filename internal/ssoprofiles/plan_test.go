@@ -123,9 +123,9 @@ func TestWriteIsIdempotentAndPruneRemovesOnlyWhatItWrote(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"222222222222/AdministratorAccess": "add prod-AdministratorAccess",
+		"222222222222/AdministratorAccess": "added prod-AdministratorAccess",
 		"222222222222/ReadOnly":            "exists mine",
-		"333333333333/AdministratorAccess": "add dev-AdministratorAccess",
+		"333333333333/AdministratorAccess": "added dev-AdministratorAccess",
 	}
 	if got := actions(res.Plan); !mapsEqual(got, want) {
 		t.Errorf("first write: %v, want %v", got, want)
@@ -182,7 +182,7 @@ func TestWriteIsIdempotentAndPruneRemovesOnlyWhatItWrote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := actions(res.Plan)["333333333333/AdministratorAccess"]; got != "remove dev-AdministratorAccess" {
+	if got := actions(res.Plan)["333333333333/AdministratorAccess"]; got != "removed dev-AdministratorAccess" {
 		t.Errorf("dev: %q", got)
 	}
 	after := readFile(t, path)
