@@ -25,6 +25,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
 )
 
 // Assignment is one role in one account the user may use.
@@ -59,12 +60,21 @@ const (
 )
 
 // throttlePatient allows maxThrottledAttempts for throttling and
-// maxAttempts for any other retryable error.
+// maxAttempts for any other retryable error. A throttled call is retried
+// at once: the shared Pacer, which every attempt waits for, has slowed
+// down for that refusal already. Each call backing off on its own timer
+// starves: with eight at a time against a portal that lets ten a second
+// through, a call that keeps losing to the fresh ones runs out of
+// attempts (TestListWaitsOutThrottling failed so before the Pacer).
 type throttlePatient struct{ *retry.Standard }
 
 func (r throttlePatient) RetryDelay(attempt int, err error) (time.Duration, error) {
-	if !isThrottle(err) && attempt >= maxAttempts {
+	throttle := isThrottle(err)
+	if !throttle && attempt >= maxAttempts {
 		return 0, &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+	}
+	if throttle {
+		return 0, nil
 	}
 	return r.Standard.RetryDelay(attempt, err)
 }
@@ -100,13 +110,16 @@ func Endpoint(env config.Env) string {
 }
 
 // NewClient is the portal client for a session in region, at endpoint
-// ("" for AWS's). httpClient nil: one with kagi's time bounds.
+// ("" for AWS's). httpClient nil: one with kagi's time bounds. Its calls
+// share one creds.Pacer, which learns the portal's rate from its
+// TooManyRequests answers and spaces every attempt to stay under it.
 func NewClient(region, endpoint string, httpClient *http.Client) *sso.Client {
 	return newClient(region, endpoint, httpClient, nil)
 }
 
 // newClient is NewClient with the retryer's backoff replaced (tests).
 func newClient(region, endpoint string, httpClient *http.Client, backoff retry.BackoffDelayer) *sso.Client {
+	pacer := creds.NewPacer()
 	if httpClient == nil {
 		httpClient = &http.Client{
 			Timeout: attemptTimeout,
@@ -143,6 +156,7 @@ func newClient(region, endpoint string, httpClient *http.Client, backoff retry.B
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
+		o.APIOptions = append(o.APIOptions, pacer.APIOption())
 	})
 }
 
