@@ -33,10 +33,10 @@ func TestScript(t *testing.T) {
 		Condition:           scriptCondition,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"awsemu":    cmdAWSEmu,
+			"ssocache":  cmdSSOCache,
 			"exits":     cmdExits,
 			"fanout":    cmdFanout,
 			"jsonlines": cmdJSONLines,
-			"ssocache":  cmdSSOCache,
 		},
 	})
 }

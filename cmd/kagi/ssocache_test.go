@@ -6,25 +6,23 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// cmdSSOCache puts an Identity Center access token where the AWS CLI v2
-// caches it, as `aws sso login` leaves it, for scripts that need a signed-in
-// user without a browser:
+// cmdSSOCache writes a token of the script's emulator into the AWS CLI v2's
+// token cache, as `aws sso login` leaves it:
 //
-//	ssocache SESSION|START_URL USER [TTL]
+//	ssocache NAME USER [TTL]
 //
-// SESSION is an [sso-session] name (cache file sha1(SESSION).json), or a
-// legacy profile's start URL (sha1(START_URL).json). The token is minted by
-// the script's emulator for USER, valid for TTL (default 1h); a negative
-// TTL writes a token that expired that long ago (never accepted).
+// NAME is the sso-session name (or, for a legacy profile, the start URL)
+// whose sha1 names $HOME/.aws/sso/cache/<sha1>.json; USER an Identity Center
+// user of the world. The token is good for TTL (default 1h); a negative TTL
+// writes one that expired that long ago.
 func cmdSSOCache(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: ssocache SESSION|START_URL USER [TTL]")
+		ts.Fatalf("usage: ssocache NAME USER [TTL]")
 	}
 	slot, _ := ts.Value(emuKey{}).(*emuSlot)
 	if slot == nil || slot.srv == nil {
@@ -36,24 +34,17 @@ func cmdSSOCache(ts *testscript.TestScript, neg bool, args []string) {
 		ttl, err = time.ParseDuration(args[2])
 		ts.Check(err)
 	}
-	token := "expired-" + strings.Repeat("x", 32)
-	if ttl > 0 {
-		var err error
-		token, err = slot.srv.MintSSOToken(args[1], ttl)
-		ts.Check(err)
-	}
-	entry := map[string]string{
-		"accessToken": token,
-		"expiresAt":   time.Now().Add(ttl).UTC().Format(time.RFC3339),
-		"region":      "us-east-1",
-	}
-	if strings.Contains(args[0], "://") {
-		entry["startUrl"] = args[0]
-	}
+	tok, err := slot.srv.MintSSOToken(args[1], max(ttl, time.Minute))
+	ts.Check(err)
 	sum := sha1.Sum([]byte(args[0]))
 	dir := filepath.Join(ts.Getenv("HOME"), ".aws", "sso", "cache")
 	ts.Check(os.MkdirAll(dir, 0o700))
-	data, err := json.Marshal(entry)
+	data, err := json.Marshal(map[string]string{
+		"startUrl":    "https://example.awsapps.com/start",
+		"region":      "us-east-1",
+		"accessToken": tok,
+		"expiresAt":   time.Now().Add(ttl).UTC().Format(time.RFC3339),
+	})
 	ts.Check(err)
 	ts.Check(os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), data, 0o600))
 }

@@ -53,12 +53,17 @@ them there unseen. --force stores them all the same (add the profile after).`,
 }
 
 func (a *app) runAdd(ctx context.Context, opts addOptions) error {
-	if !opts.Force {
-		// Before the keys are asked for.
-		files, err := config.Load(a.io.LookupEnv)
-		if err != nil {
+	// Before the keys are asked for.
+	files, err := config.Load(a.io.LookupEnv)
+	if err != nil && !opts.Force {
+		return err
+	}
+	if err == nil {
+		if err := refuseSSOProfile(files, opts.Profile); err != nil {
 			return err
 		}
+	}
+	if !opts.Force {
 		if err := unknownProfile(files, opts.Profile, a.io.LookupEnv); err != nil {
 			var u *config.UnknownProfileError
 			if errors.As(err, &u) && u.Ignored {
@@ -68,7 +73,6 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 		}
 	}
 	var keys keyring.AccessKeys
-	var err error
 	switch {
 	case opts.Import:
 		return a.importKeys(ctx, opts.Profile)
@@ -204,4 +208,22 @@ func unknownProfile(files *config.Files, name string, env func(string) (string, 
 		return u
 	}
 	return &config.UnknownProfileError{Name: name}
+}
+
+// refuseSSOProfile: an IAM Identity Center profile has no long-term keys;
+// keys stored under its name would never be used (its sso_* settings
+// decide its source), so `kagi add` points at the sign-in instead.
+func refuseSSOProfile(files *config.Files, profile string) error {
+	for _, f := range []*config.File{files.Config, files.Credentials} {
+		s := f.Profile(profile)
+		for _, k := range []string{"sso_session", "sso_start_url", "sso_account_id", "sso_role_name"} {
+			if key := s.Key(k); key != nil {
+				return &hintError{
+					err:  fmt.Errorf("%s:%d: profile %q signs in with IAM Identity Center (%s): it has no long-term keys to store", f.Path, key.Line, profile, k),
+					hint: fmt.Sprintf("sign in with `kagi sso login --profile %s`; keys for another profile go under that profile's name", profile),
+				}
+			}
+		}
+	}
+	return nil
 }

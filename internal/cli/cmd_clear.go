@@ -19,9 +19,11 @@ func (a *app) clearCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clear [PROFILE]",
 		Short: "Drop cached sessions (all, or one profile's)",
-		Long: `Drop cached temporary credentials: MFA sessions and role sessions, of every
-profile or of PROFILE only. Stored long-term keys are kept. The next command
-that needs a session asks STS (and, for an MFA session, you) again.`,
+		Long: `Drop cached temporary credentials: MFA sessions, role sessions and IAM
+Identity Center role credentials, of every profile or of PROFILE only. Stored
+long-term keys and Identity Center sign-ins are kept. The next command that
+needs a session asks STS or Identity Center (and, for an MFA session, you)
+again.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {

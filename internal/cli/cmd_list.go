@@ -95,6 +95,18 @@ type listSession struct {
 type listSrc struct {
 	Kind    string `json:"kind"`
 	Profile string `json:"profile,omitempty"`
+	// SSO is set for an IAM Identity Center source ("sso").
+	SSO *listSSO `json:"sso,omitempty"`
+}
+
+// listSSO is an IAM Identity Center source: where it signs in and the
+// permission set (role) in the account it gets credentials for.
+type listSSO struct {
+	Session   string `json:"session,omitempty"` // [sso-session NAME]; absent for a legacy profile
+	StartURL  string `json:"start_url"`
+	Region    string `json:"region"`
+	AccountID string `json:"account_id"`
+	RoleName  string `json:"role_name"`
 }
 
 type listMFA struct {
@@ -230,6 +242,9 @@ func newListEntry(name string, c *config.Chain, err error) listEntry {
 		Roles:    []listRole{},
 		Sessions: []listSession{},
 	}
+	if s := c.Source.SSO; s != nil {
+		e.Source.SSO = &listSSO{Session: s.Name, StartURL: s.StartURL, Region: s.Region, AccountID: c.Source.SSOAccountID, RoleName: c.Source.SSORoleName}
+	}
 	if c.MFA != nil {
 		e.Session = &listSessionStep{MFASerial: c.MFA.Serial, DurationSeconds: int64(c.MFA.Duration.Seconds())}
 		if c.MFA.Serial != "" {
@@ -278,6 +293,9 @@ func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
 			cols[1] = "invalid: " + e.Error
 		} else {
 			cols[1] = e.Source.Kind
+			if sso := e.Source.SSO; sso != nil {
+				cols[1] += " " + shortSSO(sso.AccountID, sso.RoleName)
+			}
 			if e.Source.Profile != "" && e.Source.Profile != e.Name {
 				cols[1] += " (" + e.Source.Profile + ")"
 			}

@@ -47,7 +47,8 @@ stands for each profile: --as '{profile}-tf' writes prod as [prod-tf].
 
 A role profile cannot be written under its own name: its role_arn in
 ~/.aws/config makes the AWS CLI and SDKs assume the role themselves and ignore
-keys under [prod]. kagi refuses such a name, and any name another profile
+keys under [prod]. The same holds for an IAM Identity Center profile (its
+sso_* settings). kagi refuses such a name, and any name another profile
 uses as source_profile (those keys would become that profile's source).
 Write [prod-tf] with --as and point the tool at profile prod-tf.
 
@@ -57,9 +58,9 @@ Write [prod-tf] with --as and point the tool at profile prod-tf.
   --refresh-before D    leave a section kagi wrote alone while it has more
                         than D left; fresher credentials are fetched when
                         the cached ones have less
-  --all                 every role profile that needs no MFA code now (its
-                        MFA session is cached); the others are skipped, each
-                        with a line saying why
+  --all                 every role or IAM Identity Center profile that needs
+                        no MFA code now (its MFA session is cached); the
+                        others are skipped, each with a line saying why
 
 One line per profile on stderr, nothing secret. Exit 1 if any profile that
 was not skipped failed.`,
@@ -161,7 +162,7 @@ func (a *app) runWriteCredentials(ctx context.Context, opts writeCredentialsOpti
 	profiles := opts.Profiles
 	if opts.All {
 		for _, name := range files.ProfileNames() {
-			if c := chains[name]; c != nil && len(c.Roles) > 0 {
+			if c := chains[name]; c != nil && (len(c.Roles) > 0 || c.Source.Kind == config.SSO) {
 				profiles = append(profiles, name)
 			}
 		}
@@ -240,7 +241,7 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 		return err
 	}
 	c := got.Credentials
-	if d := opts.RefreshBefore; d > 0 && c.Expires() && c.Expiration.Sub(a.io.Now()) <= d && len(got.Chain.Roles) > 0 {
+	if d := opts.RefreshBefore; d > 0 && c.Expires() && c.Expiration.Sub(a.io.Now()) <= d && (len(got.Chain.Roles) > 0 || got.Chain.Source.Kind == config.SSO) {
 		// kagi's cache hands out a role until 5 minutes before its end;
 		// a section meant to last D needs a fresh one.
 		if a.dropRoleSession(ctx, got.Chain) {
@@ -338,20 +339,26 @@ func (a *app) dropRoleSession(ctx context.Context, chain *config.Chain) bool {
 	if err != nil {
 		return false
 	}
-	h := chain.Roles[len(chain.Roles)-1]
-	profile := h.Profile
-	if profile == "" {
-		profile = chain.Profile
+	kind, profile, detail := "role", chain.Profile, ""
+	if n := len(chain.Roles); n > 0 {
+		h := chain.Roles[n-1]
+		detail = h.RoleARN
+		if h.Profile != "" {
+			profile = h.Profile
+		}
+	} else {
+		// An IAM Identity Center profile's role credentials.
+		kind, profile, detail = "sso", chain.Source.Profile, chain.Source.SSOAccountID+"/"+chain.Source.SSORoleName
 	}
 	dropped := false
 	for _, in := range infos {
-		if in.Kind == "role" && in.Profile == profile && in.Detail == h.RoleARN {
+		if in.Kind == kind && in.Profile == profile && in.Detail == detail {
 			if store.Delete(ctx, in.Key) == nil {
 				dropped = true
 			}
 		}
 	}
-	a.log().Printf("cache: dropped the session of role %s: it ends within --refresh-before", h.RoleARN)
+	a.log().Printf("cache: dropped the session of %s %s: it ends within --refresh-before", kind, detail)
 	return dropped
 }
 

@@ -173,6 +173,7 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		}
 		deps.Keyring = a.keyring()
 		deps.KeyIDs = a.keyIDs()
+		deps.SSOToken = a.ssoToken
 		deps.Cache, err = a.cache()
 		if err != nil {
 			return nil, err

@@ -50,6 +50,10 @@ func listNarrowCells(e listEntry) (cells []string, reason string) {
 		if n > 1 {
 			cells[3] = fmt.Sprintf("+%d %s", n-1, cells[3])
 		}
+	} else if e.Source != nil && e.Source.SSO != nil {
+		// What an IAM Identity Center profile gets: the permission set in
+		// the account.
+		cells[3] = shortSSO(e.Source.SSO.AccountID, e.Source.SSO.RoleName)
 	}
 	if len(e.Sessions) > 0 {
 		// The time before exec needs a new code: the longest-lived cached

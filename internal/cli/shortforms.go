@@ -28,6 +28,14 @@ func shortRole(arn string) string {
 	return account + ":" + name
 }
 
+// shortSSO is an IAM Identity Center permission set in an account as
+// account/role ("222222222222/AdministratorAccess"): a slash, not the colon
+// of shortRole, since it names a permission set, not an IAM role (whose
+// name is AWSReservedSSO_<role>_<id>).
+func shortSSO(account, role string) string {
+	return account + "/" + role
+}
+
 // shortMFA is an MFA device ARN as its resource ("mfa/jumpuser"); a
 // hardware token's serial number (not an ARN) is returned as it is.
 func shortMFA(serial string) string {

@@ -304,8 +304,9 @@ func SSOSessions(fs *Files) ([]SSOSession, []error) {
 // and no role_arn. Where the AWS CLI and the Go SDK read the same profile
 // differently, kagi refuses it rather than pick one: keys in the files
 // (botocore takes SSO first, the Go SDK the keys), credential_source and
-// source_profile (the Go SDK follows them, botocore ignores them without
-// role_arn). credential_process loses to SSO in both, and here.
+// source_profile (the Go SDK refuses them without role_arn, botocore
+// ignores them). credential_process loses to SSO in both, and here. The
+// differential corpus (sso_*.txtar) pins each of these.
 func (r *resolver) ssoOnly(v *view, sso, sp, cs setting) (Source, error) {
 	conflict := func(at setting, what string) error {
 		return r.errAt(at, v.name, at.key.Name,
@@ -318,10 +319,10 @@ func (r *resolver) ssoOnly(v *view, sso, sp, cs setting) (Source, error) {
 		}
 	}
 	if cs.set() {
-		return Source{}, conflict(cs, "the Go SDK would use the credential source and the AWS CLI Identity Center")
+		return Source{}, conflict(cs, "without role_arn the Go SDK refuses the profile and the AWS CLI uses Identity Center")
 	}
 	if sp.set() && sp.value != v.name {
-		return Source{}, conflict(sp, "without role_arn the Go SDK would use the source profile's credentials and the AWS CLI Identity Center")
+		return Source{}, conflict(sp, "without role_arn the Go SDK refuses the profile and the AWS CLI uses Identity Center")
 	}
 	if proc := v.get("credential_process"); proc.set() {
 		r.note("ignored", v.name, "credential_process: IAM Identity Center settings come first, as in the AWS CLI and the Go SDK", proc)

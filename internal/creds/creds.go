@@ -109,6 +109,12 @@ type Deps struct {
 	// kagi's own secrets (extcmd.SecretVars) are removed from it, and
 	// KAGI_HELPER_TIMEOUT in it bounds them. nil: an empty environment.
 	Environ func() []string
+	// SSOToken returns a valid IAM Identity Center access token for the
+	// session: from the AWS CLI v2's cache, refreshed, or (interactive)
+	// after a sign-in. It is called only when role credentials must be
+	// fetched, never on a warm run. nil: IAM Identity Center sources fail
+	// with an error naming `kagi sso login`.
+	SSOToken func(ctx context.Context, s config.SSOSession) (string, error)
 }
 
 // RefreshWindow is how long before their expiry cached credentials are

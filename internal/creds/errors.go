@@ -137,6 +137,12 @@ func (e *UnavailableError) Error() string {
 }
 func (e *UnavailableError) Unwrap() error { return e.Err }
 func (e *UnavailableError) Hint() string {
+	if strings.HasPrefix(e.Action, "sso:") {
+		if strings.HasPrefix(e.Reason, "throttled") {
+			return "IAM Identity Center is throttling GetRoleCredentials; wait a little and run again (cached credentials avoid most calls)"
+		}
+		return "check the network and the IAM Identity Center endpoint (AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, sso_region)"
+	}
 	if strings.HasPrefix(e.Reason, "throttled") {
 		return "AWS is throttling this account's STS calls; wait a little and run again (cached credentials avoid most calls)"
 	}

@@ -48,6 +48,13 @@ func StepKeys(ctx context.Context, chain *config.Chain, deps Deps) ([]string, er
 	r := newRun(chain, deps)
 	r.offline = true
 	var keys []string
+	if chain.Source.Kind == config.SSO {
+		k, err := r.ssoKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
 	for i := -1; i < len(chain.Roles); i++ {
 		if i < 0 && chain.MFA == nil {
 			continue

@@ -129,8 +129,16 @@ func (r *run) callerOf(ctx context.Context, i int) (Credentials, string, error) 
 	if r.chain.MFA != nil {
 		return r.mfaSession(ctx)
 	}
+	key := ""
+	if r.chain.Source.Kind == config.SSO {
+		// Cached like a role hop: a refused entry is dropped like one.
+		var err error
+		if key, err = r.ssoKey(ctx); err != nil {
+			return Credentials{}, "", err
+		}
+	}
 	c, err := r.source(ctx)
-	return c, "", err
+	return c, key, err
 }
 
 // mfaSession returns the session's credentials and cache key: the MFA
@@ -193,6 +201,9 @@ func (r *run) role(ctx context.Context, i int) (Credentials, error) {
 			// step before it does the same for its own caller.
 			r.log.Printf("cache: STS refused the cached credentials %s that assume %s; dropping them", caller.AccessKeyID, h.RoleARN)
 			r.dropRefused(ctx, callerKey, caller.AccessKeyID)
+			if i == 0 && r.chain.Source.Kind == config.SSO {
+				r.src = nil // the source's own credentials were the cached ones
+			}
 			if caller, _, err = r.callerOf(ctx, i); err != nil {
 				return Credentials{}, err
 			}

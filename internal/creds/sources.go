@@ -91,6 +91,8 @@ func (r *run) identify(ctx context.Context) (string, error) {
 		return hashFields("web-identity", s.WebIdentityTokenFile, s.WebIdentityTokenProcess, s.OIDC, hex.EncodeToString(sum[:])), err
 	case config.InstanceMetadata, config.ContainerMetadata:
 		return hashFields(s.Kind.String(), s.Profile), nil
+	case config.SSO:
+		return r.ssoIdentity()
 	}
 	return "", fmt.Errorf("profile %q: unknown kind of source %d", s.Profile, s.Kind)
 }
@@ -120,6 +122,8 @@ func (r *run) source(ctx context.Context) (Credentials, error) {
 		c, err = r.instanceMetadata(ctx)
 	case config.ContainerMetadata:
 		c, err = r.containerMetadata(ctx)
+	case config.SSO:
+		c, err = r.ssoRoleCredentials(ctx)
 	case config.WebIdentity:
 		err = fmt.Errorf("profile %q: a web identity source needs a role to exchange its token for", s.Profile)
 	default:
