@@ -121,6 +121,11 @@ func MakePlan(o Options, assigned []Assignment, f *config.File, blocks map[strin
 		case added[e.Profile]:
 			e.Action = Conflict
 			e.Note = fmt.Sprintf("profile %q is being added for another role", e.Profile)
+		case e.Profile == "default":
+			// [profile default] is the default profile, which botocore
+			// reads from [default] only: never written.
+			e.Action = Conflict
+			e.Note = "the name is the default profile's"
 		case b != nil:
 			e.Action = Conflict
 			e.Note = fmt.Sprintf("profile %q is there already, for %s", e.Profile, o.describe(b.Section))

@@ -279,6 +279,17 @@ func TestCollisionsAreNamedDeterministically(t *testing.T) {
 	if notes[0] == "" || notes[2] != "" {
 		t.Errorf("notes %q", notes)
 	}
+	// A name that is the default profile's is never written.
+	tmplDefault, _ := ParseTemplate("{account_name}{role_name}")
+	od := Options{Session: corp, Template: tmplDefault, Write: true}
+	path := configAt(t, "")
+	res, err := Apply(path, od, []Assignment{{"222222222222", "def", "ault"}, {"222222222222", "def", "x"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(res.Plan); got["222222222222/ault"] != "conflict default" || got["222222222222/x"] != "added defx" {
+		t.Errorf("default: %v", got)
+	}
 	// Roles that sanitise alike in one account are numbered.
 	same := []Assignment{{"222222222222", "prod", "a b"}, {"222222222222", "prod", "a-b"}}
 	names, _ = o.names(same)
