@@ -119,6 +119,14 @@ func (a *app) runSSOProfiles(ctx context.Context, opts ssoProfilesOptions) error
 	if err != nil {
 		return err
 	}
+	// What the AWS tools read otherwise in the whole config file (a BOM
+	// the AWS CLI refuses the file for) and in the sso-session sections:
+	// the profiles written there are read by those tools.
+	for _, w := range files.Config.Warnings() {
+		if w.Profile == "" {
+			a.warn(w.String())
+		}
+	}
 	sess, err := pickSSOSession(files, opts.Session)
 	if err != nil {
 		return err
