@@ -5,16 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kagi-cli/kagi/internal/config"
-	"github.com/kagi-cli/kagi/internal/fsguard"
 	"github.com/kagi-cli/kagi/internal/ssoprofiles"
 )
 
@@ -305,62 +301,16 @@ func ssoLoginCommand(files *config.Files, s config.SSOSession) string {
 	return fmt.Sprintf("kagi sso login --profile PROFILE (a profile with sso_start_url = %s)", s.StartURL)
 }
 
-// ssoTokenCacheFile is the part of an AWS CLI v2 token cache file that
-// discovery reads.
-type ssoTokenCacheFile struct {
-	AccessToken string `json:"accessToken"`
-	ExpiresAt   string `json:"expiresAt"`
-}
-
-// ssoTokenMargin: a token with less left is not used; the listing of a
-// large organisation takes a while.
-const ssoTokenMargin = time.Minute
-
-// ssoProfilesToken is the access token for s: the one `kagi sso login`
-// or `aws sso login` cached (~/.aws/sso/cache/<CacheKey>.json). It is the
-// one place this command gets a token: with internal/sso (branch
-// sso-token) merged, its body becomes `return a.ssoToken(ctx, s)`, which
-// also refreshes an expired token.
-func (a *app) ssoProfilesToken(_ context.Context, files *config.Files, s config.SSOSession) (string, error) {
-	dir, err := config.ExpandPath(a.io.LookupEnv, "~/.aws/sso/cache")
-	if err != nil {
-		return "", err
+// ssoProfilesToken is the access token for s: app.ssoToken, the token
+// source every Identity Center profile uses (the AWS CLI v2 token cache;
+// with internal/sso, branch sso-token, refreshed or signed in again). For a
+// legacy start URL the hint names a profile that uses it, which is what
+// `kagi sso login --profile` needs.
+func (a *app) ssoProfilesToken(ctx context.Context, files *config.Files, s config.SSOSession) (string, error) {
+	tok, err := a.ssoToken(ctx, s)
+	var h hinter
+	if err != nil && s.Name == "" && errors.As(err, &h) {
+		return "", &hintError{err: err, hint: "run " + ssoLoginCommand(files, s)}
 	}
-	signIn := func(why string) error {
-		return &hintError{err: fmt.Errorf("IAM Identity Center sign-in needed for %s: %s", sessionLabel(s), why), hint: "run " + ssoLoginCommand(files, s)}
-	}
-	data, err := fsguard.Read(filepath.Join(dir, s.CacheKey()+".json"), fsguard.MaxConfig)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", signIn("no cached token")
-	}
-	if err != nil {
-		return "", err
-	}
-	var tok ssoTokenCacheFile
-	if err := json.Unmarshal(data, &tok); err != nil {
-		// Not the decoder's message: it may quote the file.
-		return "", signIn("the cached token cannot be read")
-	}
-	exp, err := parseSSOExpiry(tok.ExpiresAt)
-	if tok.AccessToken == "" || err != nil {
-		return "", signIn("the cached token cannot be read")
-	}
-	now := time.Now()
-	if a.io.Now != nil {
-		now = a.io.Now()
-	}
-	if !now.Add(ssoTokenMargin).Before(exp) {
-		return "", signIn("the cached token has expired")
-	}
-	a.log().Secret(tok.AccessToken)
-	return tok.AccessToken, nil
-}
-
-// parseSSOExpiry reads expiresAt as the AWS CLI v2 writes it: RFC 3339
-// ("2026-01-02T15:04:05Z"), or "2026-01-02T15:04:05UTC" (older versions).
-func parseSSOExpiry(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse("2006-01-02T15:04:05UTC", s)
+	return tok, err
 }

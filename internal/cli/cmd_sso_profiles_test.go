@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,42 +56,29 @@ func TestSSOProfilesArgvToOptions(t *testing.T) {
 	}
 }
 
-// TestSSOProfilesTokenFromTheAWSCLICache reads the token cache file as the
-// AWS CLI v2 writes it, both expiresAt forms, and refuses one about to
-// expire.
-func TestSSOProfilesTokenFromTheAWSCLICache(t *testing.T) {
+// TestSSOProfilesLegacyHintNamesAProfile: without a token for a legacy
+// start URL, the hint is the sign-in of a profile that uses it.
+func TestSSOProfilesLegacyHintNamesAProfile(t *testing.T) {
 	home := t.TempDir()
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	io, _, _ := testIO(map[string]string{"HOME": home})
-	io.Now = func() time.Time { return now }
+	io.Now = time.Now
 	a := &app{io: io}
-	s := config.SSOSession{Name: "corp", StartURL: "https://example.awsapps.com/start", Region: "eu-west-1"}
-	dir := filepath.Join(home, ".aws", "sso", "cache")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	f, _ := config.Parse("config", config.ConfigFile, []byte("[profile old]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111111111111\nsso_role_name = Old\n"))
+	files := &config.Files{Config: f}
+	s := config.SSOSession{StartURL: "https://legacy.awsapps.com/start", Region: "eu-west-1"}
+	_, err := a.ssoProfilesToken(t.Context(), files, s)
+	var h hinter
+	if !errors.As(err, &h) || h.Hint() != "run kagi sso login --profile old" {
+		t.Fatalf("err %v, hint %v", err, h)
+	}
+	if err := os.MkdirAll(filepath.Join(home, ".aws", "sso", "cache"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(dir, s.CacheKey()+".json")
-	for _, tc := range []struct {
-		content, want string
-	}{
-		{`{"accessToken":"tok1","expiresAt":"2026-11-29T13:00:00Z","region":"eu-west-1","startUrl":"https://example.awsapps.com/start"}`, "tok1"},
-		{`{"accessToken":"tok2","expiresAt":"2026-11-29T13:00:00UTC"}`, "tok2"},
-		{`{"accessToken":"tok3","expiresAt":"2026-11-29T12:00:30Z"}`, "has expired"},
-		{`{"accessToken":"tok4","expiresAt":"tomorrow"}`, "cannot be read"},
-		{`not json`, "cannot be read"},
-	} {
-		if err := os.WriteFile(file, []byte(tc.content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := a.ssoProfilesToken(t.Context(), &config.Files{}, s)
-		if err != nil {
-			got = err.Error()
-			if strings.Contains(got, "tok3") || strings.Contains(got, "tok4") {
-				t.Errorf("the error shows the token: %v", err)
-			}
-		}
-		if !strings.Contains(got, tc.want) {
-			t.Errorf("%s: got %q, want %q", tc.content, got, tc.want)
-		}
+	tok := `{"accessToken":"tok1","expiresAt":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`
+	if err := os.WriteFile(filepath.Join(home, ".aws", "sso", "cache", s.CacheKey()+".json"), []byte(tok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.ssoProfilesToken(t.Context(), files, s); err != nil || got != "tok1" {
+		t.Errorf("token %q, %v", got, err)
 	}
 }
