@@ -161,12 +161,13 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		"clear":              a.clearCommand,
 		"version":            a.versionCommand,
 		"doctor":             a.doctorCommand,
+		"sso":                func() *cobra.Command { return newSSOCmd(a) },
 	}
 	if build, ok := builders[plainCommand(args)]; ok {
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor"} {
+	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()

@@ -431,68 +431,94 @@ func sameKey(a, b *config.Key) bool {
 // change gets the file's lines and its line ending; check gets the file
 // as config.Parse reads it before and after, and may refuse the edit.
 func edit(path string, create bool, change func([]line, string) ([]line, error), check func(before, after *config.File) error) error {
+	_, _, err := editFile(path, editOptions{create: create, kind: config.CredentialsFile}, change, check)
+	return err
+}
+
+// editOptions say which shared file an edit is of and how it is written.
+type editOptions struct {
+	create bool            // a missing file is created (0600, directory 0700)
+	kind   config.FileKind // how the file is parsed
+	// keepMode keeps the file's permissions as they are (the config file,
+	// often 0644, holds no secret); otherwise they are capped at 0600.
+	keepMode bool
+	dryRun   bool // compute and check the edit, write nothing
+}
+
+// editFile is edit for either shared file; it returns the file's bytes
+// before and after the edit (after == before when nothing changes, and
+// then nothing is written).
+func editFile(path string, o editOptions, change func([]line, string) ([]line, error), check func(before, after *config.File) error) (oldData, newData []byte, err error) {
+	create := o.create
 	target, err := resolve(path)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// Before anything is created beside it (directory, lock file): the
 	// rename would replace a device such as /dev/null itself.
 	if err := checkTarget(path, target); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if create {
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	unlock, err := lock(target + ".kagi.lock")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer unlock()
 	removeStaleTemps(target)
 
 	mode := os.FileMode(0o600)
 	data, fi, err := fsguard.ReadInfo(target, fsguard.MaxConfig)
+	existed := err == nil
 	var nr *fsguard.NotRegularError
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && create:
 		// A new file, mode 0600.
 	case errors.Is(err, fs.ErrNotExist):
-		return &FileNotFoundError{path}
+		return nil, nil, &FileNotFoundError{path}
 	case errors.As(err, &nr):
 		// Put there since checkTarget looked.
-		return &NotRegularError{Path: path, Target: target, Kind: nr.Kind}
+		return nil, nil, &NotRegularError{Path: path, Target: target, Kind: nr.Kind}
 	case err != nil:
-		return err
+		return nil, nil, err
+	case o.keepMode:
+		mode = fi.Mode().Perm()
 	default:
 		// Never wider than 0600; a stricter mode (0400) stays.
 		mode = fi.Mode().Perm() & 0o600
 	}
-	before, err := config.Parse(path, config.CredentialsFile, data)
+	before, err := config.Parse(path, o.kind, data)
 	if err == nil {
 		err = before.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("not editing a file the AWS SDKs cannot read: %w", err)
+		return nil, nil, fmt.Errorf("not editing a file the AWS SDKs cannot read: %w", err)
 	}
 	lines := scan(data)
 	out, err := change(lines, lineEnding(lines))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	newData := join(out)
-	after, err := config.Parse(path, config.CredentialsFile, newData)
+	newData = join(out)
+	after, err := config.Parse(path, o.kind, newData)
 	if err == nil {
 		err = after.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("%s: the edit would make the file unreadable (%v); nothing was written", path, err)
+		return nil, nil, fmt.Errorf("%s: the edit would make the file unreadable (%v); nothing was written", path, err)
 	}
 	if err := check(before, after); err != nil {
-		return fmt.Errorf("%w; nothing was written", err)
+		return nil, nil, fmt.Errorf("%w; nothing was written", err)
 	}
-	return writeAtomic(target, newData, mode)
+	if o.dryRun || (string(newData) == string(data) && (existed || len(newData) == 0)) {
+		// An edit that changes nothing leaves the file alone.
+		return data, newData, nil
+	}
+	return data, newData, writeAtomic(target, newData, mode)
 }
 
 // NotRegularError is a credentials file that kagi does not replace

@@ -160,3 +160,8 @@ func addPacing(p *Pacer) func(*middleware.Stack) error {
 func isThrottle(err error) bool {
 	return retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}.IsErrorThrottle(err) == aws.TrueTernary
 }
+
+// APIOption puts p on every attempt of the calls of a client built
+// outside this package (the Identity Center portal's, for `kagi sso
+// profiles`): sso.Options.APIOptions = append(..., p.APIOption()).
+func (p *Pacer) APIOption() func(*middleware.Stack) error { return addPacing(p) }
