@@ -107,6 +107,7 @@ type app struct {
 	store    cache.Store     // opened by cache()
 	debugLog *debug.Log      // made by log()
 	warnings warnings        // printed once each per run
+	ssoState                 // the IAM Identity Center token getter, built by ssoTokens
 	// optionsHook, when set, receives each command's options instead of
 	// the command running: the argv → options tests use it.
 	optionsHook func(opts any) error
@@ -161,12 +162,13 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		"clear":              a.clearCommand,
 		"version":            a.versionCommand,
 		"doctor":             a.doctorCommand,
+		"sso":                func() *cobra.Command { return newSSOCmd(a) },
 	}
 	if build, ok := builders[plainCommand(args)]; ok {
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor"} {
+	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()
