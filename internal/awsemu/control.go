@@ -24,6 +24,13 @@ import (
 //	POST /_emu/revoke                   end the temporary credentials of a principal:
 //	                                    {"arn": USER-OR-ROLE-ARN, "how": "deny"|"forget"}
 //	                                    (see Server.Revoke); answers {"revoked": N}
+//	POST /_emu/sso/token                sign an Identity Center user in without a browser:
+//	                                    {"user": NAME, "expires_in": SECONDS, "refresh": BOOL}
+//	                                    (user may be left out when the world has one; expires_in
+//	                                    defaults to CreateToken's lifetime); answers
+//	                                    MintedSSOToken: {"accessToken", "expiresIn", "expiresAt"}
+//	                                    and, with refresh, "refreshToken", "clientId",
+//	                                    "clientSecret", "clientSecretExpiresAt"
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_emu/github-oidc" && r.Method == http.MethodGet:
@@ -77,6 +84,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	case r.URL.Path == "/_emu/sso/token" && r.Method == http.MethodPost:
+		s.serveMintSSOToken(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -184,4 +193,36 @@ func (s *Server) MintToken(issuer string, c TokenClaims) (string, error) {
 	}
 	w := World{OIDC: s.oidc}
 	return w.MintToken(issuer, c)
+}
+
+// serveMintSSOToken is POST /_emu/sso/token.
+func (s *Server) serveMintSSOToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		User      string `json:"user"`
+		ExpiresIn int64  `json:"expires_in"`
+		Refresh   bool   `json:"refresh"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		http.Error(w, "sso token: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.ExpiresIn < 0 || req.ExpiresIn > 90*24*3600 {
+		http.Error(w, fmt.Sprintf("sso token: expires_in %d is not between 0 and 90 days", req.ExpiresIn), http.StatusBadRequest)
+		return
+	}
+	if req.User == "" {
+		s.mu.Lock()
+		if s.sso != nil && len(s.sso.cfg.Users) == 1 {
+			req.User = s.sso.cfg.Users[0].Name
+		}
+		s.mu.Unlock()
+	}
+	tok, _, err := s.mintSSOToken(req.User, time.Duration(req.ExpiresIn)*time.Second, req.Refresh)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, http.StatusOK, tok)
 }

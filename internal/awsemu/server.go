@@ -33,6 +33,7 @@ type Server struct {
 	roles    map[string]Role       // by role ARN
 	oidc     []OIDCProvider
 	github   *GitHubActions
+	sso      *ssoState              // nil when the world has no sso
 	keys     map[string]*credential // by access key id, long-term and issued
 	devices  map[string]*userState  // by MFA serial
 	used     map[string]map[int64]bool
@@ -206,6 +207,9 @@ func New(w *World, opts ...Option) *Server {
 		s.roles[r.ARN] = r
 	}
 	s.oidc = append([]OIDCProvider(nil), w.OIDC...)
+	if w.SSO != nil {
+		s.sso = newSSOState(*w.SSO)
+	}
 	if g := w.GitHubActions; g != nil {
 		gh := *g
 		gh.Claims = map[string]any{}
@@ -299,6 +303,13 @@ func (s *Server) FreshTOTP(serial string) (string, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_emu/") {
 		s.serveControl(w, r)
+		return
+	}
+	if action, service, ok := ssoRoute(r); ok {
+		s.serveSSO(w, r, action, service)
+		return
+	}
+	if s.servePages(w, r) {
 		return
 	}
 	s.serveAPI(w, r)

@@ -23,6 +23,9 @@ type World struct {
 	// makes the emulator also stand in for GitHub Actions' OIDC token
 	// endpoint; see GitHubActions.
 	GitHubActions *GitHubActions `json:"github_actions,omitempty"`
+	// SSO, when set, makes the emulator also IAM Identity Center (the
+	// OIDC service and the access portal); see SSO.
+	SSO *SSO `json:"sso,omitempty"`
 }
 
 // GitHubActions configures the stand-in for the endpoint a GitHub Actions
@@ -144,12 +147,21 @@ func (p OIDCProvider) ProviderARN(account string) string {
 // to a machine whose own clock is wrong: the Date header, the expirations
 // it issues, the signature time window and the TOTP steps all follow it.
 // Actions does not limit it: a server has one clock.
+//
+// SSOAccessTokenSeconds and SSORefreshTokenSeconds, when positive, replace
+// the lifetimes of the Identity Center access tokens and sessions (refresh
+// tokens) issued from then on. The other faults reach the Identity Center
+// actions too (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout,
+// RegisterClient, StartDeviceAuthorization, CreateToken): throttling
+// answers TooManyRequestsException (HTTP 429), errors InternalServerException.
 type Faults struct {
 	LatencyMS                 int      `json:"latency_ms"`
 	ThrottleTPS               float64  `json:"throttle_tps"`
 	ErrorRate                 float64  `json:"error_rate"`
 	CredentialLifetimeSeconds int      `json:"credential_lifetime_seconds"`
 	ClockOffsetSeconds        int64    `json:"clock_offset_seconds,omitempty"`
+	SSOAccessTokenSeconds     int      `json:"sso_access_token_seconds,omitempty"`
+	SSORefreshTokenSeconds    int      `json:"sso_refresh_token_seconds,omitempty"`
 	Actions                   []string `json:"actions,omitempty"`
 }
 
@@ -168,11 +180,15 @@ func (f Faults) validate() error {
 		return fmt.Errorf("faults: error_rate %v is not between 0 and 1", f.ErrorRate)
 	case f.CredentialLifetimeSeconds < 0:
 		return fmt.Errorf("faults: credential_lifetime_seconds %d is negative", f.CredentialLifetimeSeconds)
+	case f.SSOAccessTokenSeconds < 0:
+		return fmt.Errorf("faults: sso_access_token_seconds %d is negative", f.SSOAccessTokenSeconds)
+	case f.SSORefreshTokenSeconds < 0:
+		return fmt.Errorf("faults: sso_refresh_token_seconds %d is negative", f.SSORefreshTokenSeconds)
 	case f.ClockOffsetSeconds > maxClockOffset || f.ClockOffsetSeconds < -maxClockOffset:
 		return fmt.Errorf("faults: clock_offset_seconds %d is more than a century", f.ClockOffsetSeconds)
 	}
 	for _, a := range f.Actions {
-		if _, ok := actions(a); !ok {
+		if _, ok := actions(a); !ok && ssoMethods[a] == "" {
 			return fmt.Errorf("faults: actions: %q is not an action the emulator serves", a)
 		}
 	}
@@ -299,6 +315,11 @@ func (w *World) Validate() error {
 			return errors.New("github_actions: no request_token")
 		case g.Subject == "":
 			return errors.New("github_actions: no subject")
+		}
+	}
+	if w.SSO != nil {
+		if err := w.SSO.validate(); err != nil {
+			return err
 		}
 	}
 	return w.Faults.validate()
