@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 
+	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/filelock"
@@ -261,6 +262,9 @@ func checkSession(s config.SSOSession) error {
 func (t *Tokens) lock(ctx context.Context, s config.SSOSession) (func(), error) {
 	if t.LockDir == "" {
 		return func() {}, nil
+	}
+	if err := cache.CheckLockDir(t.LockDir); err != nil {
+		return nil, err
 	}
 	f, err := filelock.Lock(ctx, filepath.Join(t.LockDir, "sso-"+s.CacheKey()+".lock"))
 	if err != nil {
