@@ -1,5 +1,6 @@
-// Command awsemu runs the local AWS STS and IAM emulator (internal/awsemu)
-// for the demo and for tests that need it as a separate process.
+// Command awsemu runs the local AWS emulator (internal/awsemu: STS, IAM and
+// IAM Identity Center) for the demo and for tests that need it as a separate
+// process.
 package main
 
 import (

@@ -13,9 +13,41 @@ import (
 const usage = `usage: awsemu serve --world FILE [--addr 127.0.0.1:0]
        awsemu totp --world FILE --serial ARN
 
-serve   serve STS and IAM on a loopback address until interrupted; the first
-        line on stdout is "listening on http://HOST:PORT"
+serve   serve STS, IAM and (when the world has "sso") IAM Identity Center on a
+        loopback address until interrupted; the first line on stdout is
+        "listening on http://HOST:PORT"
 totp    print the current code of the MFA device ARN
+
+The world file (JSON; every key optional):
+  users           IAM users: account, name, access_keys [{id, secret}], mfa {serial, totp_secret}
+  roles           roles: arn, trust {principals, require_mfa, external_id, session_name,
+                  subjects}, max_session_duration
+  oidc            web identity issuers: issuer, audience, public_key_pem / private_key_pem
+  github_actions  a GitHub Actions ID token endpoint: issuer, request_token, subject
+  sso             IAM Identity Center: start_url, region, users [{name, assignments
+                  [{account, account_name, account_email, role}]}], auto_allow (the
+                  pages click their own Allow button, for a headless browser)
+  faults          latency_ms, throttle_tps, error_rate, credential_lifetime_seconds,
+                  clock_offset_seconds, sso_access_token_seconds,
+                  sso_refresh_token_seconds, actions
+
+Identity Center, on the same address (point AWS_ENDPOINT_URL at it):
+  OIDC    POST /client/register, /device_authorization, /token; GET /authorize
+          (the sign-in page of the authorization-code flow) and /device (the
+          device verification page), each with an Allow button
+  portal  GET /federation/credentials, /assignment/accounts, /assignment/roles;
+          POST /logout
+  Role credentials act as arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_ROLE_HEX/USER;
+  a role trusting the account's root (or that role's ARN, under
+  role/aws-reserved/sso.amazonaws.com/[REGION/], the region when not us-east-1)
+  can be assumed with them.
+
+Control endpoints (tests): GET /_emu/stats, /_emu/requests, /_emu/faults,
+/_emu/totp?serial=ARN; POST /_emu/faults, /_emu/revoke, and
+POST /_emu/sso/token {"user": NAME, "expires_in": SECONDS, "refresh": BOOL,
+"refresh_expires_in": SECONDS} (a portal token without a browser; negative
+durations: expired that long ago) and /_emu/sso/approve {"user_code": CODE}
+(a device authorization approved without a browser).
 
 Exit status: 0 ok, 1 error, 2 usage error.
 `

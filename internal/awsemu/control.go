@@ -25,12 +25,15 @@ import (
 //	                                    {"arn": USER-OR-ROLE-ARN, "how": "deny"|"forget"}
 //	                                    (see Server.Revoke); answers {"revoked": N}
 //	POST /_emu/sso/token                sign an Identity Center user in without a browser:
-//	                                    {"user": NAME, "expires_in": SECONDS, "refresh": BOOL}
-//	                                    (user may be left out when the world has one; expires_in
-//	                                    defaults to CreateToken's lifetime); answers
+//	                                    {"user": NAME, "expires_in": SECONDS, "refresh": BOOL,
+//	                                    "refresh_expires_in": SECONDS} (see SSOMint: user may be
+//	                                    left out when the world has one; zero durations are the
+//	                                    defaults, negative ones expired that long ago); answers
 //	                                    MintedSSOToken: {"accessToken", "expiresIn", "expiresAt"}
 //	                                    and, with refresh, "refreshToken", "clientId",
 //	                                    "clientSecret", "clientSecretExpiresAt"
+//	POST /_emu/sso/approve              approve a device authorization without a browser:
+//	                                    {"user_code": CODE, "user": NAME} (see ApproveDevice)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_emu/github-oidc" && r.Method == http.MethodGet:
@@ -86,6 +89,22 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
 	case r.URL.Path == "/_emu/sso/token" && r.Method == http.MethodPost:
 		s.serveMintSSOToken(w, r)
+	case r.URL.Path == "/_emu/sso/approve" && r.Method == http.MethodPost:
+		var req struct {
+			UserCode string `json:"user_code"`
+			User     string `json:"user"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			http.Error(w, "sso approve: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.ApproveDevice(req.UserCode, req.User); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"approved": true})
 	default:
 		http.NotFound(w, r)
 	}
@@ -198,9 +217,10 @@ func (s *Server) MintToken(issuer string, c TokenClaims) (string, error) {
 // serveMintSSOToken is POST /_emu/sso/token.
 func (s *Server) serveMintSSOToken(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		User      string `json:"user"`
-		ExpiresIn int64  `json:"expires_in"`
-		Refresh   bool   `json:"refresh"`
+		User             string `json:"user"`
+		ExpiresIn        int64  `json:"expires_in"`
+		Refresh          bool   `json:"refresh"`
+		RefreshExpiresIn int64  `json:"refresh_expires_in"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
@@ -208,18 +228,15 @@ func (s *Server) serveMintSSOToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sso token: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if req.ExpiresIn < 0 || req.ExpiresIn > 90*24*3600 {
-		http.Error(w, fmt.Sprintf("sso token: expires_in %d is not between 0 and 90 days", req.ExpiresIn), http.StatusBadRequest)
-		return
-	}
-	if req.User == "" {
-		s.mu.Lock()
-		if s.sso != nil && len(s.sso.cfg.Users) == 1 {
-			req.User = s.sso.cfg.Users[0].Name
+	const limit = 90 * 24 * 3600
+	for name, v := range map[string]int64{"expires_in": req.ExpiresIn, "refresh_expires_in": req.RefreshExpiresIn} {
+		if v < -limit || v > limit {
+			http.Error(w, fmt.Sprintf("sso token: %s %d is more than 90 days", name, v), http.StatusBadRequest)
+			return
 		}
-		s.mu.Unlock()
 	}
-	tok, _, err := s.mintSSOToken(req.User, time.Duration(req.ExpiresIn)*time.Second, req.Refresh)
+	tok, err := s.MintSSO(SSOMint{User: req.User, AccessTTL: time.Duration(req.ExpiresIn) * time.Second, Refresh: req.Refresh,
+		SessionTTL: time.Duration(req.RefreshExpiresIn) * time.Second})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -4,6 +4,26 @@
 // bodies in the services' own shapes and HTTP statuses), so that the AWS SDK
 // for Go v2, botocore (the AWS CLI) and boto3 use it as they would AWS.
 //
+// When the world has "sso" it is also IAM Identity Center, on the same
+// server: the OIDC service (RegisterClient, StartDeviceAuthorization,
+// CreateToken at /client/register, /device_authorization and /token, JSON
+// in and out, errors with the type in x-amzn-ErrorType and the OAuth error
+// in the body), the sign-in page of the authorization-code flow (GET
+// /authorize) and the device verification page (GET /device), and the
+// access portal (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout
+// at /federation/credentials, /assignment/accounts, /assignment/roles and
+// /logout, with the token in x-amz-sso_bearer_token). It checks client
+// registrations and their 90-day expiry, grant types a client registered,
+// loopback redirect URIs (any port, RFC 8252), PKCE S256, single-use
+// authorization and device codes (a replayed code ends the session it gave),
+// device-code polling (authorization_pending, slow_down, expired_token,
+// access_denied), refresh-token rotation, session and access-token lifetimes,
+// logout, and assignments (ForbiddenException "No access"). A refresh token
+// is issued only to clients that registered scopes, as the AWS CLI v2 does
+// for an sso-session. Role credentials are STS credentials of the session
+// AWSReservedSSO_<role>_<hex>/<user> (see SSORoleARN), so they can call STS
+// and assume roles whose trust admits them.
+//
 // What it checks, as AWS does:
 //   - SigV4 on every signed request, recomputed with the AWS SDK for Go v2's
 //     signer over exactly the headers the client signed: unknown keys,
@@ -29,5 +49,6 @@
 // throttling, HTTP 500s, short credential lifetimes) can be set in the world
 // file or at run time, and counters, a request log and the current TOTP code
 // of each device are exposed for tests, in Go and under /_emu/, as is a way
-// to revoke a principal's sessions (Server.Revoke).
+// to revoke a principal's sessions (Server.Revoke) and to mint Identity
+// Center tokens without a browser (Server.MintSSOToken, POST /_emu/sso/token).
 package awsemu

@@ -335,6 +335,7 @@ func (s *Server) createToken(c *jsonCall) (any, *ssoError) {
 	case req.GrantType == "":
 		return nil, invalidRequest("grantType is required")
 	}
+	c.log.Grant = req.GrantType
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cl, serr := s.client(c.now, req.ClientID, req.ClientSecret)

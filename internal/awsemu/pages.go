@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -34,7 +35,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{else}}<input type="hidden" name="user" value="{{index .Users 0}}"><p>Signed in as {{index .Users 0}}</p>
 {{end}}<button type="submit">Allow</button>
 <button type="submit" name="deny" value="1">Deny</button>
-</form>{{end}}
+</form>{{if .AutoAllow}}
+<script>document.querySelector("form button[type=submit]").click();</script>{{end}}{{end}}
 </body>
 </html>
 `))
@@ -49,6 +51,8 @@ type pageData struct {
 	Hidden   []hiddenField
 	UserCode string
 	Users    []string
+	// AutoAllow clicks Allow on load (SSO.AutoAllow).
+	AutoAllow bool
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
@@ -200,7 +204,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request, now time.
 			}
 		}
 		s.renderPage(w, http.StatusOK, pageData{Title: "Allow " + cl.name + " to access your data?", Form: true,
-			Action: "/authorize", Hidden: hidden, Users: s.userNames()})
+			Action: "/authorize", Hidden: hidden, Users: s.userNames(), AutoAllow: s.sso.cfg.AutoAllow})
 		return ""
 	}
 	if p.Get("deny") != "" {
@@ -227,7 +231,8 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request, now time.Tim
 	defer s.mu.Unlock()
 	if !consent {
 		s.renderPage(w, http.StatusOK, pageData{Title: "Authorize request", Form: true, Action: "/device",
-			UserCode: code, Users: s.userNames(), Message: "Confirm that this code matches the one shown in your terminal."})
+			UserCode: code, Users: s.userNames(), Message: "Confirm that this code matches the one shown in your terminal.",
+			AutoAllow: s.sso.cfg.AutoAllow && code != ""})
 		return ""
 	}
 	d := s.sso.byUser[code]
@@ -258,4 +263,29 @@ func normalizeUserCode(c string) string {
 		return c[:4] + "-" + c[4:]
 	}
 	return c
+}
+
+// ApproveDevice approves the pending device authorization of userCode for
+// user (empty: the world's only user), as the verification page's Allow
+// does, for tests that drive the device code flow without a browser. It is
+// what POST /_emu/sso/approve does; it is not counted as a DeviceConsent.
+func (s *Server) ApproveDevice(userCode, user string) error {
+	now := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sso == nil {
+		return fmt.Errorf("the world has no sso")
+	}
+	if user == "" && len(s.sso.cfg.Users) == 1 {
+		user = s.sso.cfg.Users[0].Name
+	}
+	if s.sso.users[user] == nil {
+		return fmt.Errorf("sso: no user %q", user)
+	}
+	d := s.sso.byUser[normalizeUserCode(userCode)]
+	if d == nil || d.status != "pending" || !now.Before(d.expires) {
+		return fmt.Errorf("sso: no pending device authorization with user code %q", userCode)
+	}
+	d.status, d.user = "approved", user
+	return nil
 }

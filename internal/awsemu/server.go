@@ -68,6 +68,12 @@ type Request struct {
 	// client sent that the emulator does not otherwise model: session tags,
 	// source identity. nil for other actions.
 	Role *RoleRequest `json:"role,omitempty"`
+	// Grant is the grantType of an Identity Center CreateToken
+	// ("refresh_token", "authorization_code",
+	// "urn:ietf:params:oauth:grant-type:device_code"), so tests can count
+	// refreshes apart from sign-ins. For the portal and OIDC calls Caller is
+	// the Identity Center user's name.
+	Grant string `json:"grant,omitempty"`
 }
 
 // RoleRequest is the parameters of one role request, as sent. ExternalID

@@ -26,6 +26,12 @@ type SSO struct {
 	StartURL string    `json:"start_url"`
 	Region   string    `json:"region"`
 	Users    []SSOUser `json:"users"`
+	// AutoAllow (an addition to the brief's world shape) makes the sign-in
+	// and device pages click their own Allow button once loaded (a line of
+	// JavaScript), as a person at the browser would at once: a headless
+	// browser that only opens the URL then completes the flow. The first
+	// user of the select is the one signed in.
+	AutoAllow bool `json:"auto_allow,omitempty"`
 }
 
 // SSOUser is an Identity Center user: Name is what the user signs in as
@@ -57,18 +63,24 @@ func SSORoleName(account, role string) string {
 
 // SSORoleARN is the ARN of that role, under the path Identity Center uses:
 // arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...
-// A world role that names this ARN (or the account's root) among its trust
-// principals may be assumed with the portal's role credentials.
-func SSORoleARN(account, role string) string {
-	return "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + SSORoleName(account, role)
+// for an instance in us-east-1, with the region after sso.amazonaws.com/
+// for one elsewhere. A world role that names this ARN (or the account's
+// root) among its trust principals may be assumed with the portal's role
+// credentials.
+func SSORoleARN(region, account, role string) string {
+	path := "aws-reserved/sso.amazonaws.com/"
+	if region != "us-east-1" {
+		path += region + "/"
+	}
+	return "arn:aws:iam::" + account + ":role/" + path + SSORoleName(account, role)
 }
 
 func (s *SSO) validate() error {
 	if !strings.HasPrefix(s.StartURL, "https://") {
 		return fmt.Errorf("sso: start_url %q does not start with https://", s.StartURL)
 	}
-	if s.Region == "" {
-		return fmt.Errorf("sso: no region")
+	if !validRegion(s.Region) {
+		return fmt.Errorf("sso: region %q is not a region name", s.Region)
 	}
 	if len(s.Users) == 0 {
 		return fmt.Errorf("sso: no users")
@@ -185,6 +197,9 @@ func (s *Server) signIn(now time.Time, user, clientID string, scopes []string, w
 	if n := s.faults.SSORefreshTokenSeconds; n > 0 {
 		life = time.Duration(n) * time.Second
 	}
+	if accessTTL > life {
+		life = accessTTL // a minted token asked to outlive the default session
+	}
 	sess := &ssoSession{user: user, expires: now.Add(life)}
 	access, accessExp = s.newAccessToken(now, sess, withRefresh, accessTTL)
 	if withRefresh {
@@ -219,18 +234,40 @@ func (s *Server) newAccessToken(now time.Time, sess *ssoSession, refreshable boo
 }
 
 // MintSSOToken signs user in without a browser and returns an access token
-// the portal accepts, valid for ttl (or, when ttl is zero or negative, the
-// lifetime CreateToken would give). It is what POST /_emu/sso/token does.
+// the portal accepts, valid for ttl; zero gives the lifetime CreateToken
+// would give, a negative ttl a token that expired that long ago. It is what
+// POST /_emu/sso/token does.
 func (s *Server) MintSSOToken(user string, ttl time.Duration) (string, error) {
-	tok, _, err := s.mintSSOToken(user, ttl, false)
+	tok, err := s.MintSSO(SSOMint{User: user, AccessTTL: ttl})
 	return tok.AccessToken, err
 }
 
+// MintSSOTokenWithRefresh is MintSSO with Refresh set.
+func (s *Server) MintSSOTokenWithRefresh(user string, ttl time.Duration) (MintedSSOToken, error) {
+	return s.MintSSO(SSOMint{User: user, AccessTTL: ttl, Refresh: true})
+}
+
+// SSOMint says what MintSSO makes.
+type SSOMint struct {
+	// User signs in; empty: the world's only user.
+	User string
+	// AccessTTL is the access token's lifetime: zero for what CreateToken
+	// would give, negative for a token that expired that long ago.
+	AccessTTL time.Duration
+	// Refresh also registers a client (scopes sso:account:access, all
+	// three grant types, redirect URI http://127.0.0.1/oauth/callback) and
+	// issues a refresh token for it.
+	Refresh bool
+	// SessionTTL is the session's (the refresh token's) lifetime: zero for
+	// a sign-in's (eight hours, or the sso_refresh_token_seconds fault, and
+	// at least AccessTTL), negative for a session that ended that long ago,
+	// so that neither token works.
+	SessionTTL time.Duration
+}
+
 // MintedSSOToken is what the control endpoint POST /_emu/sso/token
-// returns. With "refresh": true in the request it also holds a client
-// registration and a refresh token of the session, as the AWS CLI v2
-// caches them, so a test can start from a cache whose access token has
-// expired and whose refresh token has not.
+// returns: the fields of a token as the AWS CLI v2 caches them. The client
+// and the refresh token are there when refresh was asked for.
 type MintedSSOToken struct {
 	AccessToken           string `json:"accessToken"`
 	ExpiresIn             int64  `json:"expiresIn"`
@@ -241,41 +278,48 @@ type MintedSSOToken struct {
 	ClientSecretExpiresAt int64  `json:"clientSecretExpiresAt,omitempty"`
 }
 
-// MintSSOTokenWithRefresh is MintSSOToken that also registers a client
-// (scopes sso:account:access, grant types authorization_code and
-// refresh_token, redirect URI http://127.0.0.1/oauth/callback) and returns
-// a refresh token for it, as POST /_emu/sso/token with "refresh": true
-// does. A ttl of zero or less gives the default lifetime.
-func (s *Server) MintSSOTokenWithRefresh(user string, ttl time.Duration) (MintedSSOToken, error) {
-	tok, _, err := s.mintSSOToken(user, ttl, true)
-	return tok, err
-}
-
-func (s *Server) mintSSOToken(user string, ttl time.Duration, withRefresh bool) (MintedSSOToken, time.Time, error) {
+// MintSSO signs a user in without a browser, as m says: a test can start
+// from any state of a token cache (fresh, access token expired with the
+// refresh token good, both expired).
+func (s *Server) MintSSO(m SSOMint) (MintedSSOToken, error) {
 	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sso == nil {
-		return MintedSSOToken{}, time.Time{}, fmt.Errorf("the world has no sso")
+		return MintedSSOToken{}, fmt.Errorf("the world has no sso")
 	}
-	if s.sso.users[user] == nil {
-		return MintedSSOToken{}, time.Time{}, fmt.Errorf("sso: no user %q", user)
+	if m.User == "" && len(s.sso.cfg.Users) == 1 {
+		m.User = s.sso.cfg.Users[0].Name
+	}
+	if s.sso.users[m.User] == nil {
+		return MintedSSOToken{}, fmt.Errorf("sso: no user %q", m.User)
 	}
 	var out MintedSSOToken
 	clientID := ""
 	scopes := []string(nil)
-	if withRefresh {
-		c := s.registerClientLocked(now, "awsemu", []string{"sso:account:access"}, []string{"authorization_code", "refresh_token"},
+	if m.Refresh {
+		c := s.registerClientLocked(now, "awsemu", []string{"sso:account:access"}, []string{grantAuthCode, grantRefresh, grantDeviceCode},
 			[]string{"http://127.0.0.1/oauth/callback"}, "")
 		clientID, scopes = c.id, c.scopes
 		out.ClientID, out.ClientSecret, out.ClientSecretExpiresAt = c.id, c.secret, c.expires.Unix()
 	}
-	access, exp, refresh := s.signIn(now, user, clientID, scopes, withRefresh, ttl)
+	access, exp, refresh := s.signIn(now, m.User, clientID, scopes, m.Refresh, max(m.AccessTTL, 0))
+	at := s.sso.access[access]
+	if m.SessionTTL != 0 {
+		at.session.expires = now.Add(m.SessionTTL)
+		if exp.After(at.session.expires) {
+			exp = at.session.expires
+		}
+	}
+	if m.AccessTTL < 0 {
+		exp = now.Add(m.AccessTTL)
+	}
+	at.expires = exp
 	out.AccessToken, out.RefreshToken = access, refresh
 	out.ExpiresIn = int64(exp.Sub(now) / time.Second)
 	// ExpiresAt is rounded down, so that a client trusting it is never late.
 	out.ExpiresAt = exp.UTC().Format(time.RFC3339)
-	return out, exp, nil
+	return out, nil
 }
 
 // ssoError is an error answer of the portal or the OIDC service.
@@ -478,7 +522,7 @@ func (s *Server) getRoleCredentials(c *jsonCall) (any, *ssoError) {
 		return nil, portalError(http.StatusForbidden, "ForbiddenException", msgSSONoAccess)
 	}
 	name := SSORoleName(account, role)
-	p := principal{account: account, roleARN: SSORoleARN(account, role), role: name, session: u.Name}
+	p := principal{account: account, roleARN: SSORoleARN(s.sso.cfg.Region, account, role), role: name, session: u.Name}
 	id, cred := s.issue(c.now, ssoRoleCredentials, credential{principal: p})
 	return map[string]any{"roleCredentials": roleCredentialsJSON{
 		AccessKeyID: id, SecretAccessKey: cred.secret, SessionToken: cred.token, Expiration: cred.expires.UnixMilli(),
@@ -506,8 +550,8 @@ func requireParams(params map[string]string) *ssoError {
 }
 
 // page reads next_token and max_result: the index to start at and the page
-// size (1..100, default 100? AWS's default is its own; the emulator's is 20,
-// small enough that a world with many accounts pages).
+// size (1..100; 20 when not given, so that a world with many accounts
+// pages).
 func page(q url.Values) (start, size int, serr *ssoError) {
 	size = 20
 	if v := q.Get("max_result"); v != "" {
@@ -623,4 +667,19 @@ func (s *Server) logout(c *jsonCall) (any, *ssoError) {
 	}
 	s.mu.Unlock()
 	return nil, nil
+}
+
+// validRegion is the shape of a region name: us-east-1, eu-central-2,
+// us-gov-west-1.
+func validRegion(r string) bool {
+	parts := strings.Split(r, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }

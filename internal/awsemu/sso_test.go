@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -43,7 +44,7 @@ func ssoWorld(t testing.TB, users ...awsemu.SSOUser) *awsemu.World {
 	w.SSO = &awsemu.SSO{StartURL: ssoStart, Region: "us-east-1", Users: users}
 	w.Roles = append(w.Roles,
 		awsemu.Role{ARN: roleFrom, Trust: awsemu.Trust{Principals: []string{"arn:aws:iam::222222222222:root"}}},
-		awsemu.Role{ARN: roleNamed, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN(acctProd, "ReadOnlyAccess")}}},
+		awsemu.Role{ARN: roleNamed, Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("us-east-1", acctProd, "ReadOnlyAccess")}}},
 		awsemu.Role{ARN: roleNoSSO, Trust: awsemu.Trust{Principals: []string{"arn:aws:iam::111111111111:root"}}},
 	)
 	return w
@@ -156,19 +157,19 @@ func TestSSORoleCredentialsAssumeRoles(t *testing.T) {
 func TestSSOPortalRefusesBadTokens(t *testing.T) {
 	e := newSSOEnv(t, ssoWorld(t))
 	ctx := context.Background()
-	get := func(tok string) error {
+	getCreds := func(tok string) error {
 		_, err := e.sso().GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
 			AccessToken: aws.String(tok), AccountId: aws.String(acctProd), RoleName: aws.String("AdministratorAccess")})
 		return err
 	}
-	wantAPIError(t, get("aoa-not-a-token"), "UnauthorizedException", http.StatusUnauthorized, "Session token not found or invalid")
+	wantAPIError(t, getCreds("aoa-not-a-token"), "UnauthorizedException", http.StatusUnauthorized, "Session token not found or invalid")
 
 	short := e.mint(t, ssoAlice, time.Minute)
-	if err := get(short); err != nil {
+	if err := getCreds(short); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Minute)
-	wantAPIError(t, get(short), "UnauthorizedException", http.StatusUnauthorized, "")
+	wantAPIError(t, getCreds(short), "UnauthorizedException", http.StatusUnauthorized, "")
 	_, err := e.sso().ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(short)})
 	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
 
@@ -178,7 +179,7 @@ func TestSSOPortalRefusesBadTokens(t *testing.T) {
 	if _, err := e.sso().Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(tok)}); err != nil {
 		t.Fatal(err)
 	}
-	wantAPIError(t, get(tok), "UnauthorizedException", http.StatusUnauthorized, "")
+	wantAPIError(t, getCreds(tok), "UnauthorizedException", http.StatusUnauthorized, "")
 	_, err = e.sso().Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(tok)})
 	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
 	if _, err := e.sts(creds).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
@@ -315,12 +316,43 @@ func TestSSOControlMintsTokens(t *testing.T) {
 		got.ExpiresIn != 3600 {
 		t.Fatalf("mint with refresh: %d %s", code, body)
 	}
-	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-1}`, `{"bogus":1}`} {
+	// Negative: an access token that has expired, its refresh token good.
+	code, body = post(`{"refresh":true,"expires_in":-60}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != -60 {
+		t.Fatalf("mint expired: %d %s", code, body)
+	}
+	if at, err := time.Parse(time.RFC3339, got.ExpiresAt); err != nil || !at.Before(e.clock.Now()) {
+		t.Errorf("expiresAt %s is not in the past", got.ExpiresAt)
+	}
+	_, err := e.sso().ListAccounts(context.Background(), &sso.ListAccountsInput{AccessToken: aws.String(got.AccessToken)})
+	wantAPIError(t, err, "UnauthorizedException", http.StatusUnauthorized, "")
+	if _, err := e.oidc().CreateToken(context.Background(), &ssooidc.CreateTokenInput{ClientId: &got.ClientID, ClientSecret: &got.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: &got.RefreshToken}); err != nil {
+		t.Fatalf("refreshing the expired minted token: %v", err)
+	}
+	// Both expired: the refresh token is refused too.
+	code, body = post(`{"refresh":true,"expires_in":-60,"refresh_expires_in":-1}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != -60 {
+		t.Fatalf("mint both expired: %d %s", code, body)
+	}
+	_, err = e.oidc().CreateToken(context.Background(), &ssooidc.CreateTokenInput{ClientId: &got.ClientID, ClientSecret: &got.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: &got.RefreshToken})
+	wantAPIError(t, err, "InvalidGrantException", http.StatusBadRequest, "")
+	// A short session bounds the access token.
+	code, body = post(`{"refresh":true,"refresh_expires_in":30}`)
+	got = awsemu.MintedSSOToken{}
+	if code != 200 || json.Unmarshal(body, &got) != nil || got.ExpiresIn != 30 {
+		t.Fatalf("mint with a 30s session: %d %s", code, body)
+	}
+	for _, bad := range []string{`{"user":"mallory@example.com"}`, `{"user":"alice@example.com","expires_in":-7776001}`,
+		`{"refresh_expires_in":7776001}`, `{"bogus":1}`} {
 		if code, body := post(bad); code != http.StatusBadRequest {
 			t.Errorf("%s: %d %s", bad, code, body)
 		}
 	}
-	if st := e.srv.Stats(); len(st) != 1 || st["GetRoleCredentials"] != 1 {
+	if st := e.srv.Stats(); len(st) != 3 || st["GetRoleCredentials"] != 1 || st["ListAccounts"] != 1 || st["CreateToken"] != 2 {
 		t.Errorf("the control endpoint was counted: %v", st)
 	}
 }
@@ -329,6 +361,7 @@ func TestSSOWorldValidation(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
 		{`{"sso":{"start_url":"http://x","region":"us-east-1","users":[{"name":"a@b"}]}}`, "start_url"},
 		{`{"sso":{"start_url":"https://x","users":[{"name":"a@b"}]}}`, "region"},
+		{`{"sso":{"start_url":"https://x","region":"Frankfurt","users":[{"name":"a@b"}]}}`, "region"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[]}}`, "no users"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[{"name":"a@b"},{"name":"a@b"}]}}`, "twice"},
 		{`{"sso":{"start_url":"https://x","region":"us-east-1","users":[{"name":"a b"}]}}`, "session name"},
@@ -363,4 +396,31 @@ func TestNoSSOWorld(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("register without sso: %d", resp.StatusCode)
 	}
+}
+
+// A minted token may be asked to outlive the default eight-hour session.
+func TestMintSSOTokenLongerThanASession(t *testing.T) {
+	e := newSSOEnv(t, ssoWorld(t))
+	tok := e.mint(t, ssoAlice, 12*time.Hour)
+	e.clock.Advance(11 * time.Hour)
+	e.roleCreds(t, tok, acctProd, "AdministratorAccess")
+}
+
+// Outside us-east-1 the reserved role's path carries the region: a trust
+// policy naming the role must too.
+func TestSSORoleARNPathHasTheRegion(t *testing.T) {
+	if got, want := awsemu.SSORoleARN("eu-central-1", acctProd, "Admin"),
+		"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/eu-central-1/"+awsemu.SSORoleName(acctProd, "Admin"); got != want {
+		t.Errorf("%s, want %s", got, want)
+	}
+	w := ssoWorld(t)
+	w.SSO.Region = "eu-central-1"
+	w.Roles = append(w.Roles,
+		awsemu.Role{ARN: "arn:aws:iam::222222222222:role/eu", Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("eu-central-1", acctProd, "ReadOnlyAccess")}}},
+		awsemu.Role{ARN: "arn:aws:iam::222222222222:role/us", Trust: awsemu.Trust{Principals: []string{awsemu.SSORoleARN("us-east-1", acctProd, "ReadOnlyAccess")}}})
+	e := newSSOEnv(t, w)
+	ro := e.roleCreds(t, e.mint(t, ssoAlice, 0), acctProd, "ReadOnlyAccess")
+	e.assume(t, ro, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/eu"), RoleSessionName: aws.String("eu")})
+	_, err := e.sts(ro).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/us"), RoleSessionName: aws.String("us")})
+	wantAPIError(t, err, "AccessDenied", http.StatusForbidden, "")
 }
