@@ -56,17 +56,13 @@ func (t *Tokens) signIn(ctx context.Context, s config.SSOSession, deviceCode boo
 		}
 		return Token{}, err
 	}
-	tok := Token{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, RegistrationExpiresAt: reg.ExpiresAt}
+	var tok Token
 	t.fill(&tok, s, out, t.now())
-	if out.RefreshToken == nil {
-		tok.RefreshToken = ""
-	}
-	if s.Name == "" {
-		// The AWS CLI keeps no registration in a legacy profile's token.
-		tok.ClientID, tok.ClientSecret, tok.RegistrationExpiresAt = "", "", time.Time{}
-		if tok.RefreshToken != "" {
-			tok.ClientID, tok.ClientSecret, tok.RegistrationExpiresAt = reg.ClientID, reg.ClientSecret, reg.ExpiresAt
-		}
+	if s.Name != "" || tok.RefreshToken != "" {
+		// The registration goes with the token (botocore and the Go SDK
+		// refresh with it); the AWS CLI leaves it out of a legacy
+		// profile's token, which has nothing to refresh.
+		tok.ClientID, tok.ClientSecret, tok.RegistrationExpiresAt = reg.ClientID, reg.ClientSecret, reg.ExpiresAt
 	}
 	if err := WriteToken(t.tokenPath(s), tok); err != nil {
 		return Token{}, err

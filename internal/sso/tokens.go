@@ -179,6 +179,12 @@ func (t *Tokens) Token(ctx context.Context, s config.SSOSession) (string, error)
 	// Another process may have refreshed or signed in while this one
 	// waited: read again.
 	tok, _, err = ReadToken(path)
+	var cfe *CacheFileError
+	if errors.As(err, &cfe) && t.Interactive {
+		// A file that does not parse: a new sign-in replaces it.
+		t.Log.Printf("sso: %v; signing in again", err)
+		tok, err = Token{}, nil
+	}
 	if err != nil {
 		return "", err
 	}
