@@ -18,6 +18,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/sso"
 )
 
@@ -131,6 +132,8 @@ func TestDeviceCodeLogin(t *testing.T) {
 	home := t.TempDir()
 	tk := newTokens(t, e, home)
 	out := tk.Out.(*syncBuffer)
+	logged := &syncBuffer{}
+	tk.Log = debug.New(logged)
 	done := make(chan error, 1)
 	go func() { done <- tk.Login(context.Background(), session, true) }()
 	approveDevice(t, e, out)
@@ -153,8 +156,13 @@ func TestDeviceCodeLogin(t *testing.T) {
 			t.Fatalf("modes: file %v dir %v", fi.Mode(), di.Mode())
 		}
 	}
-	if strings.Contains(out.String(), tok.AccessToken) || strings.Contains(out.String(), tok.RefreshToken) {
-		t.Fatal("a token reached the output")
+	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, tok.ClientSecret} {
+		if strings.Contains(out.String(), secret) || strings.Contains(logged.String(), secret) {
+			t.Fatalf("a secret reached the output or the debug log:\n%s\n%s", out, logged)
+		}
+	}
+	if !strings.Contains(logged.String(), "sso: registering a client") {
+		t.Fatalf("debug log: %s", logged)
 	}
 	before := e.srv.Stats()
 	tk.Interactive = false
