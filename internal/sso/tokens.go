@@ -116,14 +116,10 @@ func (e *LoginRequiredError) Hint() string {
 // LoginCommand is the command that signs in to s: by session name, else
 // by profile.
 func LoginCommand(s config.SSOSession, profile string) string {
-	switch {
-	case s.Name != "":
-		return "kagi sso login --sso-session " + s.Name
-	case profile != "":
-		return "kagi sso login --profile " + profile
-	default:
+	if s.Name == "" && profile == "" {
 		return fmt.Sprintf("kagi sso login --profile PROFILE (a profile with sso_start_url = %s)", s.StartURL)
 	}
+	return s.LoginHint(profile)
 }
 
 func sessionText(s config.SSOSession) string {
