@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,12 +35,12 @@ type emu struct {
 	url string
 }
 
-func newEmu(t *testing.T) *emu {
+func newEmu(t *testing.T, opts ...awsemu.Option) *emu {
 	t.Helper()
 	w := &awsemu.World{SSO: &awsemu.SSO{StartURL: startURL, Region: "us-east-1", Users: []awsemu.SSOUser{{
 		Name: alice, Assignments: []awsemu.SSOAssignment{{Account: acctProd, AccountName: "prod", Role: "AdministratorAccess"}},
 	}}}}
-	srv := awsemu.New(w)
+	srv := awsemu.New(w, opts...)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &emu{srv: srv, url: ts.URL}
@@ -300,4 +301,24 @@ func TestLogout(t *testing.T) {
 		t.Fatalf("stats %v", e.srv.Stats())
 	}
 	_ = tok
+}
+
+// A device code that expires before anyone approves it ends the sign-in
+// with that reason (the service's expired_token), and nothing is cached.
+func TestDeviceCodeExpires(t *testing.T) {
+	var skew atomic.Int64
+	e := newEmu(t, awsemu.WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+	tk := newTokens(t, e, t.TempDir())
+	out := tk.Out.(*syncBuffer)
+	done := make(chan error, 1)
+	go func() { done <- tk.Login(context.Background(), session, true) }()
+	waitFor(t, "the user code", 10*time.Second, func() bool { return userCodeRe.MatchString(out.String()) })
+	skew.Store(int64(11 * time.Minute)) // the emulator's device codes last 10 minutes
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "the device code expired before it was approved") {
+		t.Fatalf("Login: %v", err)
+	}
+	if _, ok, _ := sso.ReadToken(sso.TokenPath(tk.Dir, session.CacheKey())); ok {
+		t.Fatal("a token was cached")
+	}
 }
