@@ -273,10 +273,30 @@ func TestRefusedRefreshNeedsSignIn(t *testing.T) {
 	if err := sso.WriteToken(sso.TokenPath(tk.Dir, session.CacheKey()), old); err != nil {
 		t.Fatal(err)
 	}
+	calls := e.count("CreateToken")
 	_, err := tk.Token(context.Background(), session)
 	var lr *sso.LoginRequiredError
-	if !errors.As(err, &lr) {
+	if !errors.As(err, &lr) || !strings.Contains(lr.Reason, "refused") {
 		t.Fatalf("error %v, want a LoginRequiredError", err)
+	}
+	if e.count("CreateToken") != calls+1 {
+		t.Fatalf("CreateToken calls %d, want %d", e.count("CreateToken"), calls+1)
+	}
+	// The dead refresh token is not tried again, by this process or any
+	// other: callers after it fail at once, with no call.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := newTokens(t, e, home).Token(context.Background(), session); !errors.As(err, new(*sso.LoginRequiredError)) {
+				t.Errorf("error %v, want a LoginRequiredError", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if e.count("CreateToken") != calls+1 {
+		t.Fatalf("CreateToken calls %d after the refusal, want none", e.count("CreateToken")-calls-1)
 	}
 }
 

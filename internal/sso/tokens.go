@@ -210,6 +210,13 @@ func (t *Tokens) Token(ctx context.Context, s config.SSOSession) (string, error)
 		if !isGrantRefused(err) {
 			return "", err // the network, the endpoint: signing in again would not help
 		}
+		// The refresh token is dead: drop it from the file, so that the
+		// processes waiting on this lock (and later ones) fail at once,
+		// or sign in, without trying it again.
+		tok.RefreshToken = ""
+		if werr := WriteToken(path, tok); werr != nil {
+			t.Log.Printf("sso: %v", werr)
+		}
 		reason = "the token expired and the refresh token was refused"
 	case usable(tok, s, now):
 		// Near expiry with no way to refresh: use it while it lasts
