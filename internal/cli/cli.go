@@ -107,6 +107,7 @@ type app struct {
 	store    cache.Store     // opened by cache()
 	debugLog *debug.Log      // made by log()
 	warnings warnings        // printed once each per run
+	ssoState                 // the IAM Identity Center token getter, built by ssoTokens
 	// optionsHook, when set, receives each command's options instead of
 	// the command running: the argv → options tests use it.
 	optionsHook func(opts any) error

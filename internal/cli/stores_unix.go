@@ -73,3 +73,7 @@ func lockDir(env func(string) (string, bool)) string {
 	}
 	return filepath.Join(base, "kagi", "locks")
 }
+
+// fallbackLockDir is where locks live when kagi's cache is not a
+// directory: the keyring cache's lock directory.
+func fallbackLockDir(env func(string) (string, bool)) string { return lockDir(env) }

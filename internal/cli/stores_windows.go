@@ -19,3 +19,7 @@ func openCache(env func(string) (string, bool), _ keyring.Keyring, _ func(string
 	}
 	return openSealedCache(loc, cache.DPAPI(), log)
 }
+
+// fallbackLockDir: on Windows kagi's cache is always a directory (sealed
+// with DPAPI), which holds the locks.
+func fallbackLockDir(func(string) (string, bool)) string { return "" }
