@@ -11,6 +11,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/prompt"
 	"github.com/kagi-cli/kagi/internal/sso"
 )
@@ -28,7 +29,7 @@ AWS CLI, boto3 and every AWS SDK.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return usageErrorf("name a command: %s", "login, logout") },
 	}
-	cmd.AddCommand(a.ssoLoginCommand(), a.ssoLogoutCommand())
+	cmd.AddCommand(a.ssoLoginCommand(), a.ssoLogoutCommand(), newSSOProfilesCmd(a))
 	return cmd
 }
 
@@ -249,13 +250,25 @@ func (a *app) ssoTokens() (*sso.Tokens, error) {
 	return a.ssoT, a.ssoErr
 }
 
-// ssoToken matches creds.Deps.SSOToken.
-func (a *app) ssoToken(ctx context.Context, s config.SSOSession) (string, error) {
+// ssoToken is creds.Deps.SSOToken: mayAsk false (write-credentials --all,
+// doctor) never opens a browser, even at a terminal. A sign-in that is
+// needed and cannot happen becomes creds' error, which names the profile
+// in its hint where the session has no name.
+func (a *app) ssoToken(ctx context.Context, s config.SSOSession, mayAsk bool) (string, error) {
 	t, err := a.ssoTokens()
 	if err != nil {
 		return "", err
 	}
-	return t.Token(ctx, s)
+	if !mayAsk && t.Interactive {
+		quiet := *t
+		quiet.Interactive = false
+		t = &quiet
+	}
+	tok, err := t.Token(ctx, s)
+	if lr := (*sso.LoginRequiredError)(nil); errors.As(err, &lr) {
+		return "", &creds.SSOLoginError{Session: s, Profile: lr.Profile, Problem: "not signed in to " + s.StartURL + ": " + lr.Reason}
+	}
+	return tok, err
 }
 
 // ssoState is app's lazily built token getter.

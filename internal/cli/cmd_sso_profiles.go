@@ -302,12 +302,12 @@ func ssoLoginCommand(files *config.Files, s config.SSOSession) string {
 }
 
 // ssoProfilesToken is the access token for s: app.ssoToken, the token
-// source every Identity Center profile uses (the AWS CLI v2 token cache;
-// with internal/sso, branch sso-token, refreshed or signed in again). For a
+// source every Identity Center profile uses (the AWS CLI v2 token cache,
+// refreshed, or signed in again when a person is at a terminal). For a
 // legacy start URL the hint names a profile that uses it, which is what
 // `kagi sso login --profile` needs.
 func (a *app) ssoProfilesToken(ctx context.Context, files *config.Files, s config.SSOSession) (string, error) {
-	tok, err := a.ssoToken(ctx, s)
+	tok, err := a.ssoToken(ctx, s, true)
 	var h hinter
 	if err != nil && s.Name == "" && errors.As(err, &h) {
 		return "", &hintError{err: err, hint: "run " + ssoLoginCommand(files, s)}

@@ -173,7 +173,9 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		}
 		deps.Keyring = a.keyring()
 		deps.KeyIDs = a.keyIDs()
-		deps.SSOToken = a.ssoToken
+		deps.SSOToken = func(ctx context.Context, s config.SSOSession) (string, error) {
+			return a.ssoToken(ctx, s, !f.noPrompt)
+		}
 		deps.Cache, err = a.cache()
 		if err != nil {
 			return nil, err

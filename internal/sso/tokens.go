@@ -28,6 +28,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/filelock"
+	"github.com/kagi-cli/kagi/internal/prompt"
 )
 
 // RefreshWindow: a token with less than this left is refreshed (or, when
@@ -191,6 +192,7 @@ func (t *Tokens) Token(ctx context.Context, s config.SSOSession) (string, error)
 		return tok.AccessToken, nil
 	}
 	reason := "no cached token"
+	expired := "the token expired at " + tok.ExpiresAt.UTC().Format(time.RFC3339)
 	switch {
 	case tok.AccessToken != "" && tok.StartURL != "" && tok.StartURL != s.StartURL:
 		reason = fmt.Sprintf("the cached token is for another start URL, %q", tok.StartURL)
@@ -217,20 +219,22 @@ func (t *Tokens) Token(ctx context.Context, s config.SSOSession) (string, error)
 		if werr := WriteToken(path, tok); werr != nil {
 			t.Log.Printf("sso: %v", werr)
 		}
-		reason = "the token expired and the refresh token was refused"
+		reason = expired + " and the refresh token was refused"
 	case usable(tok, s, now):
 		// Near expiry with no way to refresh: use it while it lasts
 		// rather than interrupt anyone.
 		t.Log.Printf("sso: token for %s expires at %s and cannot be refreshed", sessionText(s), tok.ExpiresAt.UTC().Format(time.RFC3339))
 		return tok.AccessToken, nil
 	case tok.AccessToken != "" && tok.RefreshToken == "":
-		reason = "the token expired and there is no refresh token"
+		reason = expired + " and there is no refresh token"
 	case tok.AccessToken != "":
-		reason = "the token expired and its client registration too"
+		reason = expired + ", and its client registration too"
 	}
 	if !t.Interactive {
 		return "", &LoginRequiredError{Session: s, Reason: reason}
 	}
+	// Output of other runs (exec --profiles) waits while the person signs in.
+	defer prompt.PauseOutput(ctx)()
 	fmt.Fprintf(t.out(), "kagi: signing in to IAM Identity Center (%s): %s\n", sessionText(s), reason)
 	nt, err := t.signIn(ctx, s, t.DeviceCode)
 	if err != nil {
