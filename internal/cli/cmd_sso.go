@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -123,9 +124,11 @@ func (a *app) ssoLogoutCommand() *cobra.Command {
 		Short: "Sign out of IAM Identity Center and remove the cached tokens",
 		Long: `Sign out: each cached IAM Identity Center token is revoked at the portal and
 its file in ~/.aws/sso/cache removed (the AWS CLI's and kagi's, which are the
-same files), as ` + "`aws sso logout`" + ` does. Without PROFILE or --sso-session, every
-session with a cached token is signed out. Role credentials already cached
-stay valid until they expire: ` + "`kagi clear`" + ` drops kagi's.`,
+same files), as ` + "`aws sso logout`" + ` does, and the credentials kagi cached with
+them (role credentials and roles assumed from them) are dropped. Without
+PROFILE or --sso-session, every session with a cached token is signed out.
+Credentials already handed to a running program stay valid until they
+expire: IAM Identity Center cannot revoke them.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -149,6 +152,7 @@ func (a *app) runSSOLogout(ctx context.Context, opts ssoLogoutOptions) error {
 		return err
 	}
 	var removed []sso.Removed
+	roots := creds.SSORoots
 	if opts.Profile == "" && opts.Session == "" {
 		removed, err = t.LogoutAll(ctx)
 	} else {
@@ -156,6 +160,7 @@ func (a *app) runSSOLogout(ctx context.Context, opts ssoLogoutOptions) error {
 		if s, _, err = a.ssoSession(opts.Profile, opts.Session); err != nil {
 			return err
 		}
+		roots = creds.SSORootPrefix(s)
 		removed, err = t.LogoutSession(ctx, *s)
 	}
 	for _, r := range removed {
@@ -168,6 +173,18 @@ func (a *app) runSSOLogout(ctx context.Context, opts ssoLogoutOptions) error {
 			start = "(no start URL in the file)"
 		}
 		fmt.Fprintf(a.io.Err, "kagi: %s: %s; removed %s\n", start, what, r.Path)
+	}
+	// The credentials kagi got with the token go with it, as the AWS CLI's
+	// do: the role credentials and every role assumed from them.
+	if store, serr := a.cache(); serr == nil {
+		n, derr := cache.DeleteWhere(ctx, store, func(in cache.Info) bool { return strings.HasPrefix(in.Root, roots) })
+		if derr != nil {
+			a.warn(fmt.Sprintf("cached credentials of the sign-in not dropped: %v", derr))
+		} else if n > 0 {
+			fmt.Fprintf(a.io.Err, "kagi: dropped %d cached credential(s) obtained with the sign-in\n", n)
+		}
+	} else {
+		a.warn(fmt.Sprintf("cached credentials of the sign-in not dropped: %v", serr))
 	}
 	if len(removed) == 0 && err == nil {
 		fmt.Fprintln(a.io.Err, "kagi: no cached IAM Identity Center token to sign out of")

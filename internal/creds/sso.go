@@ -43,7 +43,20 @@ func (r *run) ssoIdentity() (string, error) {
 	if s.SSO == nil {
 		return "", fmt.Errorf("profile %q: an IAM Identity Center source without its session", s.Profile)
 	}
-	return hashFields("sso", s.SSO.Name, s.SSO.StartURL, s.SSO.Region, r.ssoEndpoint(), s.SSOAccountID, s.SSORoleName), nil
+	return SSORootPrefix(s.SSO) + hashFields("sso", s.SSO.Name, s.SSO.StartURL, s.SSO.Region, r.ssoEndpoint(), s.SSOAccountID, s.SSORoleName), nil
+}
+
+// SSORoots is the start of the cache root (cache.Entry.Root) of every
+// credential that descends from an IAM Identity Center sign-in; with
+// SSORootPrefix(s), of session s's. `kagi sso logout` drops those entries,
+// as `aws sso logout` drops the credentials it cached with the token.
+const SSORoots = "sso-"
+
+// SSORootPrefix is the start of the cache root of every credential that
+// descends from a sign-in to s (its role credentials and the roles
+// assumed from them).
+func SSORootPrefix(s *config.SSOSession) string {
+	return SSORoots + hashFields("sso-session", s.Name, s.StartURL)[:16] + "-"
 }
 
 // ssoKey is the cache key of the source's role credentials.
