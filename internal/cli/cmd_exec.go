@@ -100,7 +100,7 @@ or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
 	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshing credentials to CMD from a loopback endpoint instead of keys in its environment")
 	fs := cmd.Flags()
 	fs.StringSliceVar(&many.Patterns, "profiles", nil, "run CMD once in each profile matching these globs (comma-separated)")
-	fs.BoolVar(&many.AllRoles, "all-roles", false, "run CMD once in every profile that assumes a role")
+	fs.BoolVar(&many.AllRoles, "all-roles", false, "run CMD once in every profile that assumes a role (IAM Identity Center profiles included)")
 	fs.IntVar(&many.Parallel, "parallel", 8, "with --profiles/--all-roles: how many run at once")
 	fs.StringVar(&many.OutputDir, "output-dir", "", "with --profiles/--all-roles: one PROFILE.log file per profile instead of prefixed lines")
 	fs.BoolVar(&many.FailFast, "fail-fast", false, "with --profiles/--all-roles: start no more runs after the first failure")

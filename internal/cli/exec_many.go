@@ -62,7 +62,9 @@ func selectProfiles(files *config.Files, env config.Env, opts manyOptions) ([]st
 	}
 	if opts.AllRoles {
 		for _, n := range names {
-			if c, err := config.Resolve(files, config.Request{Profile: n, Env: env}); err == nil && len(c.Roles) > 0 {
+			// An IAM Identity Center profile is a role too (its
+			// permission set's, in its account).
+			if c, err := config.Resolve(files, config.Request{Profile: n, Env: env}); err == nil && (len(c.Roles) > 0 || c.Source.Kind == config.SSO) {
 				add(n)
 			}
 		}
