@@ -89,6 +89,7 @@ func (a *app) runDoctor(ctx context.Context, opts doctorOptions) error {
 		a.mu.Unlock()
 	}
 	in.Cache = a.doctorCache()
+	in.SSOCacheDir, _ = ssoCacheDir(a.io.LookupEnv)
 
 	if opts.Online {
 		in.Online = &doctor.Online{

@@ -43,6 +43,10 @@ type Inputs struct {
 	Self          string
 	HelperVersion func(ctx context.Context, path string) (string, error)
 
+	// SSOCacheDir is the AWS CLI v2's IAM Identity Center token cache
+	// (~/.aws/sso/cache); "" skips the sign-in check.
+	SSOCacheDir string
+
 	// Online holds the checks that call AWS; nil without --online.
 	Online *Online
 	Now    func() time.Time
@@ -125,6 +129,9 @@ func Run(ctx context.Context, in Inputs) []Finding {
 	}
 	out = append(out, checkCredentialProcess(ctx, files, in)...)
 	out = append(out, checkMFA(chains)...)
+	if loaded {
+		out = append(out, checkSSO(files, in)...)
+	}
 	out = append(out, checkPermissions(files, in, loaded)...)
 	if in.Online != nil {
 		out = append(out, checkOnlineMFA(ctx, chains, in.Online)...)

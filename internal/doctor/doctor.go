@@ -34,6 +34,7 @@ const (
 	CheckPermissions       = "permissions"
 	CheckKeyAge            = "key_age"
 	CheckClock             = "clock"
+	CheckSSO               = "sso"
 )
 
 // Finding is one line of the report. The JSON field names are a contract
