@@ -191,3 +191,35 @@ func TestSSOThroughCredentialProcessAndServer(t *testing.T) {
 		t.Errorf("calls %v: want 2 GetRoleCredentials, no CreateToken", st)
 	}
 }
+
+// The AWS CLI uses the token `kagi sso login` cached, with no kagi in
+// between: the sign-in by device code (the page approved by an HTTP client
+// kagi opens through $BROWSER), then `aws sts get-caller-identity` of an
+// Identity Center profile reads ~/.aws/sso/cache itself.
+func TestAWSCLIUsesTheTokenKagiSignedInFor(t *testing.T) {
+	NeedTool(t, "aws")
+	curl := NeedTool(t, "curl")
+	s := newKagiSetupWorld(t, ssoFanOutWorld, ssoFanOutConfig)
+	approve := filepath.Join(t.TempDir(), "approve.sh")
+	writeTestFile(t, approve, "#!/bin/sh\nexec '"+curl+"' -sf --noproxy '*' -o /dev/null -X POST \"$1\"\n", 0o700)
+	env := append(append([]string{}, s.Env...), "BROWSER="+approve, "AWS_DEFAULT_REGION=eu-west-1")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	login := exec.CommandContext(ctx, kagiBin, "sso", "login", "--sso-session", "corp", "--use-device-code")
+	login.Env = env
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("kagi sso login: %v\n%s", err, out)
+	}
+	aws := exec.CommandContext(ctx, "aws", "sts", "get-caller-identity", "--profile", "sso-stage", "--query", "Arn", "--output", "text")
+	aws.Env = env
+	out, err := aws.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, "arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_AdministratorAccess_") || !strings.HasSuffix(got, "/alice@example.com") {
+		t.Errorf("the AWS CLI with kagi's token is %q", got)
+	}
+	if st := s.Emu.Stats(); st["GetRoleCredentials"] != 1 || st["CreateToken"] != 1 {
+		t.Errorf("calls %v: want the sign-in's one CreateToken and the AWS CLI's GetRoleCredentials", st)
+	}
+}
