@@ -1,0 +1,120 @@
+package creds_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/creds"
+	"github.com/kagi-cli/kagi/internal/prompt"
+)
+
+// TestSharedObtainsCommonStepsOnce: before the runs of a fan-out, Shared
+// obtains the MFA session every chain starts from and the role hop two
+// chains go through, once each, and nothing that is one chain's own; the
+// runs then find them in the cache. A chain whose source cannot be
+// identified without a secret, and a profile that did not resolve (nil),
+// share nothing and fail nothing.
+func TestSharedObtainsCommonStepsOnce(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	if err := e.keyIDs.SetKeyID("alice", aliceKey); err != nil { // as `kagi add` does
+		t.Fatal(err)
+	}
+	store := newCache()
+	src := e.totpSource(aliceSerial)
+	deps := e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), store, src)
+	admin := config.RoleHop{Profile: "admin", RoleARN: roleAdmin}
+	chains := []*config.Chain{
+		e.aliceChain(config.RoleHop{Profile: "a", RoleARN: roleLong, SessionName: "aa"}),
+		nil,
+		e.aliceChain(admin, config.RoleHop{Profile: "ro1", RoleARN: roleReadonly, SessionName: "one", Chained: true}),
+		e.aliceChain(admin, config.RoleHop{Profile: "ro2", RoleARN: roleReadonly, SessionName: "two", Chained: true}),
+		{Profile: "ci", Source: config.Source{Kind: config.WebIdentity, Profile: "ci", WebIdentityTokenFile: "/nonexistent"},
+			Roles: []config.RoleHop{{RoleARN: roleCI}}, STSEndpoint: e.url},
+	}
+	failed, err := creds.Shared(ctx, chains, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range failed {
+		if f != nil {
+			t.Errorf("chain %d: %v", i, f)
+		}
+	}
+	if got, want := fmt.Sprint(e.stats()), fmt.Sprint(map[string]int{"GetSessionToken": 1, "AssumeRole": 1}); got != want {
+		t.Fatalf("after Shared: %v, want %v (the MFA session and the admin hop)", got, want)
+	}
+	if n := len(store.byKind(t, "session")); n != 1 {
+		t.Fatalf("%d sessions cached", n)
+	}
+	for _, i := range []int{0, 2, 3} {
+		if _, err := creds.Retrieve(ctx, chains[i], deps); err != nil {
+			t.Fatalf("chain %d: %v", i, err)
+		}
+	}
+	if got, want := fmt.Sprint(e.stats()), fmt.Sprint(map[string]int{"GetSessionToken": 1, "AssumeRole": 4}); got != want {
+		t.Fatalf("after the runs: %v, want %v", got, want)
+	}
+	if n := len(src.asked()); n != 1 {
+		t.Fatalf("asked for %d codes, want 1", n)
+	}
+}
+
+// TestSharedFailureIsEachChainsOwn: a shared MFA session that cannot be
+// had is the error of every chain that needs it, from one try: the code is
+// asked for once, and a chain that needs no MFA session is untouched.
+func TestSharedFailureIsEachChainsOwn(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	if err := e.keyIDs.SetKeyID("alice", aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	wrong := e.wrongCode(t, aliceSerial)
+	src := &fakeSource{code: func(prompt.Request) (string, error) { return wrong, nil }}
+	deps := e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), newCache(), src)
+	var chains []*config.Chain
+	for i := range 3 {
+		chains = append(chains, e.aliceChain(config.RoleHop{Profile: fmt.Sprint("p", i), RoleARN: roleAdmin, SessionName: fmt.Sprint("session-", i)}))
+	}
+	own := e.aliceChain(config.RoleHop{RoleARN: roleLong})
+	own.MFA = nil
+	chains = append(chains, own)
+	failed, err := creds.Shared(ctx, chains, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		var re *creds.MFARejectedError
+		if !errors.As(failed[i], &re) {
+			t.Errorf("chain %d: %v, want the MFA session's rejection", i, failed[i])
+		}
+	}
+	if failed[3] != nil {
+		t.Errorf("the chain without an MFA session: %v", failed[3])
+	}
+	if len(src.asked()) != 1 || e.stats()["GetSessionToken"] != 1 || e.stats()["AssumeRole"] != 0 {
+		t.Fatalf("asked %d times, emulator %v; want one code, one GetSessionToken, no AssumeRole", len(src.asked()), e.stats())
+	}
+}
+
+// TestSharedStopsWhenInterrupted: the end of the context (Ctrl-C at the
+// MFA prompt) is Shared's error, not the chains'.
+func TestSharedStopsWhenInterrupted(t *testing.T) {
+	e := startEmu(t)
+	if err := e.keyIDs.SetKeyID("alice", aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &fakeSource{interactive: true, code: func(prompt.Request) (string, error) { cancel(); return "", context.Canceled }}
+	deps := e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), newCache(), src)
+	chains := []*config.Chain{
+		e.aliceChain(config.RoleHop{RoleARN: roleAdmin, SessionName: "a"}),
+		e.aliceChain(config.RoleHop{RoleARN: roleAdmin, SessionName: "b"}),
+	}
+	if _, err := creds.Shared(ctx, chains, deps); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the context's end", err)
+	}
+}
