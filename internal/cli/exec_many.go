@@ -75,10 +75,14 @@ func selectProfiles(files *config.Files, env config.Env, opts manyOptions) ([]st
 }
 
 // runExecMany runs the command once per selected profile, opts.Parallel at
-// a time (internal/fanout). Credentials come through the same cache and
-// locks as every kagi call, so the first profile that needs the MFA
-// session asks for the code once and the others wait for it, then reuse
-// it; while it asks, the other runs' output waits.
+// a time (internal/fanout). The config is read once and every profile
+// resolved once, up front; a profile that does not resolve is a failed
+// row. The steps two or more profiles share (the MFA session, a role in
+// the middle) are obtained once before the runs start, so one MFA code
+// serves them all and every run starts its own role hop at once; a shared
+// step that fails is the failure of each profile that needs it, without
+// asking again. Credentials come through the same cache and locks as every
+// kagi call; while a prompt asks, the other runs' output waits.
 func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	if len(opts.Command) == 0 {
 		return usageErrorf("with --profiles or --all-roles, give the command after --")
@@ -86,7 +90,12 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	if opts.Parallel < 1 {
 		return usageErrorf("--parallel must be at least 1")
 	}
-	files, err := config.Load(a.io.LookupEnv)
+	// The flags once: a mistake in them is the command's, not each run's.
+	base, err := opts.Creds.request("")
+	if err != nil {
+		return err
+	}
+	files, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -110,6 +119,12 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	// One pace for every run's STS calls, learnt from Throttling: fifty
 	// accounts meet STS's request rate as a matter of course.
 	opts.Creds.pacer = creds.NewPacer()
+	opts.Creds.keyIDs = newKeyIDMemo(a.keyIDs())
+	plan, err := a.planMany(ctx, files, profiles, base, opts.Creds)
+	if err != nil {
+		return err
+	}
+	environ := a.environ()
 	console := fanout.NewConsole(a.io.Out, a.io.Err, a.io.OutIsTTY, isTerminal(a.io.Err))
 	ctx = prompt.WithPause(ctx, console.Pause)
 	// kagi's own lines during the runs (warnings, --debug, a helper's
@@ -131,12 +146,16 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 		GOOS:  runtime.GOOS,
 		TTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Command: func(ctx context.Context, profile string) (*exec.Cmd, error) {
-			got, err := a.retrieve(ctx, profile, opts.Creds)
+			chain, err := plan.chain(profile)
+			if err != nil {
+				return nil, err
+			}
+			got, err := a.retrieveChain(ctx, files, chain, opts.Creds)
 			if err != nil {
 				return nil, err
 			}
 			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.Env = childEnv(a.environ(), got.Credentials, got.Chain.Region, profile)
+			cmd.Env = childEnv(environ, got.Credentials, got.Chain.Region, profile)
 			return cmd, nil
 		},
 	})
@@ -165,6 +184,55 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 		return &exitError{code: ExitError}
 	}
 	return nil
+}
+
+// manyPlan is each profile's chain, or why it has none.
+type manyPlan struct {
+	chains map[string]*config.Chain
+	errs   map[string]error
+}
+
+func (p *manyPlan) chain(profile string) (*config.Chain, error) {
+	if err := p.errs[profile]; err != nil {
+		return nil, err
+	}
+	return p.chains[profile], nil
+}
+
+// planMany resolves each profile with the flags' request base, and obtains
+// the steps their chains share (creds.Shared). Only the end of ctx (an
+// interrupt while asking for an MFA code) stops it; every other failure
+// belongs to the profiles it concerns.
+func (a *app) planMany(ctx context.Context, files *config.Files, profiles []string, base config.Request, f credFlags) (*manyPlan, error) {
+	plan := &manyPlan{chains: map[string]*config.Chain{}, errs: map[string]error{}}
+	chains := make([]*config.Chain, len(profiles))
+	for i, p := range profiles {
+		req := base
+		req.Profile = p
+		req.Env = a.io.LookupEnv
+		c, err := config.Resolve(files, req)
+		if err != nil {
+			plan.errs[p] = err
+			continue
+		}
+		chains[i], plan.chains[p] = c, c
+	}
+	deps, err := a.credDeps(files, f, true)
+	if err != nil {
+		// The cache cannot be opened: each run says so.
+		a.log().Printf("cache: %v", err)
+		return plan, nil
+	}
+	failed, err := creds.Shared(ctx, chains, deps)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range profiles {
+		if failed[i] != nil {
+			plan.errs[p] = failed[i]
+		}
+	}
+	return plan, nil
 }
 
 func isTerminal(w io.Writer) bool {
