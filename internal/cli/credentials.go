@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type credFlags struct {
 	// keyIDs, when set, replaces the key ids in the state directory: exec
 	// --profiles reads each profile's once for all its runs (keyIDMemo).
 	keyIDs creds.KeyIDs
+	// httpClient, when set, makes the AWS calls: exec --profiles shares
+	// one among its runs, and with it their connections.
+	httpClient *http.Client
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -199,6 +203,8 @@ func (a *app) credDeps(files *config.Files, f credFlags, withProfile bool) (cred
 		Warn:    a.warn,
 		Environ: a.environ,
 		Pacer:   f.pacer,
+		// nil: each Retrieve makes its own.
+		HTTPClient: f.httpClient,
 	}
 	if !withProfile {
 		return deps, nil

@@ -120,6 +120,7 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	// accounts meet STS's request rate as a matter of course.
 	opts.Creds.pacer = creds.NewPacer()
 	opts.Creds.keyIDs = newKeyIDMemo(a.keyIDs())
+	opts.Creds.httpClient = creds.NewHTTPClient(opts.Parallel)
 	plan, err := a.planMany(ctx, files, profiles, base, opts.Creds)
 	if err != nil {
 		return err

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -16,8 +20,8 @@ import (
 // reads the config once for all its runs (not once per profile), and gets
 // the MFA session the roles share before any run starts, so no run begins
 // with a cache miss of its role while the session is still to be had, and
-// none waits on its lock. A profile that does not resolve is a failed row;
-// the others run.
+// none waits on its lock; the runs share their connections to STS. A
+// profile that does not resolve is a failed row; the others run.
 func TestExecManyReadsTheConfigOnceAndSharesTheMFASession(t *testing.T) {
 	const (
 		keyID  = "AKIAJUMPUSEREXAMPLE1"
@@ -44,6 +48,7 @@ func TestExecManyReadsTheConfigOnceAndSharesTheMFASession(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
+	url, conns := countingProxy(t, url)
 
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "config"), config)
@@ -57,8 +62,8 @@ func TestExecManyReadsTheConfigOnceAndSharesTheMFASession(t *testing.T) {
 	for k, v := range env {
 		withKeys[k] = v
 	}
-	io, _, errOut := testIO(withKeys)
-	if code := Main(context.Background(), []string{"add", "jumpuser", "--env"}, io); code != ExitOK {
+	tio, _, errOut := testIO(withKeys)
+	if code := Main(context.Background(), []string{"add", "jumpuser", "--env"}, tio); code != ExitOK {
 		t.Fatalf("add: exit %d\n%s", code, errOut)
 	}
 
@@ -70,10 +75,10 @@ func TestExecManyReadsTheConfigOnceAndSharesTheMFASession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io, out, errOut := testIO(env)
+	tio, out, errOut := testIO(env)
 	// The child is this test binary running no test: it exits 0 anywhere.
-	exit := Main(context.Background(), []string{"exec", "--debug", "--profiles", "acct-*", "--parallel", "4", "--mfa-token", code, "--json",
-		"--", self, "-test.run=^$"}, io)
+	exit := Main(context.Background(), []string{"exec", "--debug", "--profiles", "acct-*", "--parallel", "2", "--mfa-token", code, "--json",
+		"--", self, "-test.run=^$"}, tio)
 	stderr := errOut.String()
 	if exit != ExitError {
 		t.Fatalf("exit %d, want 1 (the broken profile)\n%s", exit, stderr)
@@ -114,4 +119,43 @@ func TestExecManyReadsTheConfigOnceAndSharesTheMFASession(t *testing.T) {
 	if st := srv.Stats(); st["GetSessionToken"] != 1 || st["AssumeRole"] != n {
 		t.Errorf("emulator %v, want 1 GetSessionToken and %d AssumeRole", st, n)
 	}
+	// The runs share their connections: two at a time need two (one more
+	// when a run asks just before another's is back in the pool), not one
+	// for each of the five calls.
+	if c := conns.Load(); c > 3 {
+		t.Errorf("%d connections to STS for %d calls two at a time, want them shared", c, n+1)
+	}
+}
+
+// countingProxy forwards connections on 127.0.0.1 to target's host and
+// counts them; it returns its own URL.
+func countingProxy(t *testing.T, target string) (string, *atomic.Int32) {
+	t.Helper()
+	u, err := neturl.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			out, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return "http://" + ln.Addr().String(), &n
 }

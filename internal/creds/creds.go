@@ -84,7 +84,8 @@ type Deps struct {
 	// Env is the environment (Environment sources, container and instance
 	// metadata settings, credential_process's ~).
 	Env config.Env
-	// HTTPClient is used for every AWS call; nil means the SDK's default.
+	// HTTPClient is used for every AWS call; nil means a NewHTTPClient of
+	// the Retrieve's own. A fan-out's Retrieves share one.
 	HTTPClient *http.Client
 	// Pacer, when set, paces every STS call and learns from Throttling;
 	// one Pacer is shared by the Retrieves of a fan-out (exec --profiles).
