@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,8 @@ type credFlags struct {
 	// httpClient, when set, makes the AWS calls: exec --profiles shares
 	// one among its runs, and with it their connections.
 	httpClient *http.Client
+	// tidied, when set, lets one of the runs sharing it prune the cache.
+	tidied *sync.Once
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -205,6 +208,7 @@ func (a *app) credDeps(files *config.Files, f credFlags, withProfile bool) (cred
 		Pacer:   f.pacer,
 		// nil: each Retrieve makes its own.
 		HTTPClient: f.httpClient,
+		Tidied:     f.tidied,
 	}
 	if !withProfile {
 		return deps, nil

@@ -11,6 +11,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -121,6 +122,7 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	opts.Creds.pacer = creds.NewPacer()
 	opts.Creds.keyIDs = newKeyIDMemo(a.keyIDs())
 	opts.Creds.httpClient = creds.NewHTTPClient(opts.Parallel)
+	opts.Creds.tidied = new(sync.Once)
 	plan, err := a.planMany(ctx, files, profiles, base, opts.Creds)
 	if err != nil {
 		return err

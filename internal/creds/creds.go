@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/cache"
@@ -91,6 +92,10 @@ type Deps struct {
 	// one Pacer is shared by the Retrieves of a fan-out (exec --profiles).
 	// nil: calls are not paced, and a throttled one backs off on its own.
 	Pacer *Pacer
+	// Tidied, when set, is shared by the Retrieves of one fan-out: the
+	// first that stores something prunes the cache, not each of them (a
+	// prune reads every entry: fifty runs read the cache fifty times).
+	Tidied *sync.Once
 	// Now is the clock for cache freshness and default session names; nil
 	// means time.Now.
 	Now func() time.Time

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/creds"
@@ -116,5 +119,44 @@ func TestSharedStopsWhenInterrupted(t *testing.T) {
 	}
 	if _, err := creds.Shared(ctx, chains, deps); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the context's end", err)
+	}
+}
+
+// pruneCounter is a memCache that counts Prune calls.
+type pruneCounter struct {
+	*memCache
+	prunes atomic.Int32
+}
+
+func (c *pruneCounter) Prune(context.Context, time.Time) (int, error) {
+	c.prunes.Add(1)
+	return 0, nil
+}
+
+// TestTidiedPrunesOnceForAFanOut: alone, each Retrieve that stores
+// something prunes the cache; the Retrieves of a fan-out that share
+// Deps.Tidied prune it once between them, instead of each reading every
+// entry (fifty runs: the cache read fifty times over).
+func TestTidiedPrunesOnceForAFanOut(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	for _, shared := range []bool{false, true} {
+		store := &pruneCounter{memCache: newCache()}
+		deps := e.deps(newKeyring(t, "alice", aliceKey, aliceSecret), store, e.totpSource(aliceSerial))
+		if shared {
+			deps.Tidied = new(sync.Once)
+		}
+		for i := range 3 {
+			if _, err := creds.Retrieve(ctx, e.aliceChain(config.RoleHop{RoleARN: roleLong, SessionName: fmt.Sprint("run-", i)}), deps); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := int32(4) // the MFA session, then each role
+		if shared {
+			want = 1
+		}
+		if got := store.prunes.Load(); got != want {
+			t.Errorf("shared=%v: %d prunes, want %d", shared, got, want)
+		}
 	}
 }
