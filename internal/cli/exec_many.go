@@ -125,7 +125,16 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	opts.Creds.tidied = new(sync.Once)
 	plan, err := a.planMany(ctx, files, profiles, base, opts.Creds)
 	if err != nil {
-		return err
+		if ctx.Err() == nil {
+			return err
+		}
+		// Interrupted while the shared steps were had (at the MFA prompt):
+		// no run started, and the summary says so, as after any Ctrl-C.
+		results := make([]fanout.Result, len(profiles))
+		for i, p := range profiles {
+			results[i] = fanout.Result{Profile: p, ExitCode: -1, Skipped: true}
+		}
+		return a.endMany(results, true, opts.JSON)
 	}
 	environ := a.environ()
 	console := fanout.NewConsole(a.io.Out, a.io.Err, a.io.OutIsTTY, isTerminal(a.io.Err))
@@ -163,8 +172,13 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 		},
 	})
 	restore()
+	return a.endMany(results, interrupted, opts.JSON)
+}
 
-	if opts.JSON {
+// endMany writes the summary of the runs and returns exec's end: 130 when
+// interrupted, 1 when a run failed.
+func (a *app) endMany(results []fanout.Result, interrupted, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(results); err != nil {
