@@ -19,14 +19,21 @@ import (
 //   - until the first Throttling nothing is paced, so a run that never
 //     meets the limit is not slowed at all;
 //   - at the first one the rate becomes a little less than the calls that
-//     succeeded in the last second, what STS just let through;
+//     succeeded in the last second, what STS just let through. When the
+//     Pacer has heard of calls for less than a second, that rate is
+//     tentative: the quota may be a sliding second that another process
+//     (the fan-out just before this one) had filled, and is emptying. A
+//     tentative rate grows fast on each success (about fourfold a second)
+//     and is taken again at each Throttling, until one comes after the
+//     first second, when the calls let through in that second set it;
 //   - at each later one (at most one cut per second, since the calls sent
 //     before a cut answer after it) the rate is cut by a fifth, but not
 //     below that share of what STS let through in the last second: a
 //     quota counted over a sliding second refuses everything for a while
 //     after a burst, and cutting on each of those refusals would leave
 //     the pace far below the quota once it lets calls through again;
-//   - each success adds to the rate, about one call a second per second.
+//   - each success adds to the rate, about one call a second per second
+//     (once it is no longer tentative).
 //
 // Without it each throttled call backs off on its own exponential timer
 // with jitter, and fifty accounts took 2 to 2.8 times the floor the quota
@@ -39,6 +46,11 @@ type Pacer struct {
 	next    time.Time // when the next call may start
 	lastCut time.Time
 	recent  []time.Time // successes in the last second
+	// first is when the Pacer first heard of a call's answer; tentative:
+	// the rate was taken from less than a second of calls (see Throttled).
+	first     time.Time
+	tentative bool
+	taken     float64 // the tentative rate as last taken, before it grew
 }
 
 const (
@@ -47,6 +59,10 @@ const (
 	paceCut      = 0.8         // the rate after a later Throttling, as a share
 	paceCooldown = time.Second // between two cuts
 	paceWindow   = time.Second // over which successes are counted
+	// paceTentative is what a success adds to a tentative rate: r calls a
+	// second add 1.5r a second, so a rate taken from a second that others
+	// had mostly used up grows back within it.
+	paceTentative = 1.5
 )
 
 // NewPacer returns a Pacer that does not pace until a call is throttled.
@@ -89,11 +105,20 @@ func (p *Pacer) Throttled() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
+	p.heard(now)
 	p.trim(now)
 	let := paceFirst * float64(len(p.recent)) // what STS let through
+	young := now.Sub(p.first) < paceWindow
 	switch {
-	case p.rate == 0:
+	case p.rate == 0 || p.tentative && young:
 		p.rate = max(paceMinRate, let)
+		p.taken, p.tentative = p.rate, young
+	case p.tentative:
+		// The first Throttling after the first second: what got through
+		// in a whole second is the measure now, however far the tentative
+		// rate grew.
+		p.rate = max(paceMinRate, let, paceCut*p.taken)
+		p.tentative = false
 	case now.Sub(p.lastCut) < paceCooldown:
 		return
 	default:
@@ -102,14 +127,25 @@ func (p *Pacer) Throttled() {
 	p.lastCut = now
 }
 
+// heard notes the first call's answer.
+func (p *Pacer) heard(now time.Time) {
+	if p.first.IsZero() {
+		p.first = now
+	}
+}
+
 // Succeeded records a call STS answered.
 func (p *Pacer) Succeeded() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
+	p.heard(now)
 	p.trim(now)
 	p.recent = append(p.recent, now)
-	if p.rate > 0 {
+	switch {
+	case p.tentative:
+		p.rate += paceTentative
+	case p.rate > 0:
 		p.rate += 1 / p.rate
 	}
 }
