@@ -33,7 +33,9 @@ import (
 //     after a burst, and cutting on each of those refusals would leave
 //     the pace far below the quota once it lets calls through again;
 //   - each success adds to the rate, about one call a second per second
-//     (once it is no longer tentative).
+//     (once it is no longer tentative);
+//   - a call waiting for its turn looks at the rate again every 50 ms: a
+//     turn worked out at a rate that has since risen is not kept.
 //
 // Without it each throttled call backs off on its own exponential timer
 // with jitter, and fifty accounts took 2 to 2.8 times the floor the quota
@@ -43,7 +45,7 @@ type Pacer struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	rate    float64   // calls a second; 0: not paced
-	next    time.Time // when the next call may start
+	last    time.Time // when the last call's turn was
 	lastCut time.Time
 	recent  []time.Time // successes in the last second
 	// first is when the Pacer first heard of a call's answer; tentative:
@@ -54,11 +56,12 @@ type Pacer struct {
 }
 
 const (
-	paceMinRate  = 1.0         // never slower than a call a second
-	paceFirst    = 0.95        // the first rate, as a share of the calls let through
-	paceCut      = 0.8         // the rate after a later Throttling, as a share
-	paceCooldown = time.Second // between two cuts
-	paceWindow   = time.Second // over which successes are counted
+	paceMinRate  = 1.0                   // never slower than a call a second
+	paceFirst    = 0.95                  // the first rate, as a share of the calls let through
+	paceCut      = 0.8                   // the rate after a later Throttling, as a share
+	paceCooldown = time.Second           // between two cuts
+	paceWindow   = time.Second           // over which successes are counted
+	paceRecheck  = 50 * time.Millisecond // a waiter looks at the rate again
 	// paceTentative is what a success adds to a tentative rate: r calls a
 	// second add 1.5r a second, so a rate taken from a second that others
 	// had mostly used up grows back within it.
@@ -70,34 +73,45 @@ func NewPacer() *Pacer { return &Pacer{now: time.Now} }
 
 // Wait returns when the next call may start, or ctx's error.
 func (p *Pacer) Wait(ctx context.Context) error {
-	d := p.reserve()
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		d := p.take()
+		if d <= 0 {
+			return ctx.Err()
+		}
+		// The rate may rise meanwhile (a tentative one grows fast): look
+		// again, rather than keep a turn worked out at the old one.
+		t := time.NewTimer(min(d, paceRecheck))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
 	}
 }
 
-// reserve takes the next slot and returns how long until it.
-func (p *Pacer) reserve() time.Duration {
+// take gives the caller the next call's turn when it has come, and
+// returns 0; else it returns how long until it comes at the present rate.
+// Calls are spaced one turn, 1/rate, apart; a turn not used (no caller
+// was there) is not saved up for a burst.
+func (p *Pacer) take() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.rate == 0 {
 		return 0
 	}
 	now := p.now()
-	at := p.next
-	if at.Before(now) {
-		at = now
+	turn := time.Duration(float64(time.Second) / p.rate)
+	due := p.last.Add(turn)
+	if due.After(now) {
+		return due.Sub(now)
 	}
-	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
-	return at.Sub(now)
+	if now.Sub(due) < turn {
+		p.last = due // a waiter woken a little late keeps the cadence
+	} else {
+		p.last = now
+	}
+	return 0
 }
 
 // Throttled records a call STS refused for its rate.
