@@ -90,7 +90,9 @@ func TestOneCommandInManyAccounts(t *testing.T) {
 // BenchmarkManyAccounts is the wall time of one command in 50 accounts
 // against an STS with 100 ms latency that throttles above 20 requests a
 // second, beside the floor that throttle sets (51 calls / 20 per second).
-// Each iteration starts cold: no cached session, one MFA code.
+// Each iteration starts cold: no cached session, one MFA code. Then it
+// runs again at once (again-x-floor, not counted in the time), cold again,
+// while the first run's calls still fill the throttle's second.
 func BenchmarkManyAccounts(b *testing.B) {
 	const n, tps = 50, 20
 	world, config := manyAccountsWorld(n)
@@ -101,7 +103,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	}
 	cheapKeyringItem(b, s)
 	floor := float64(n+1) / tps
-	var wall, span, startup, tail time.Duration
+	var wall, span, startup, tail, again time.Duration
 	throttled := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -129,6 +131,14 @@ func BenchmarkManyAccounts(b *testing.B) {
 				throttled++
 			}
 		}
+		// The same again at once, while the first run's calls still fill
+		// the throttle's second: what a loop in a script meets.
+		b.StopTimer()
+		s.kagi(b, nil, "clear")
+		start = time.Now()
+		s.kagi(b, nil, "exec", "--profiles", "acct-*", "--", "true")
+		again += time.Since(start)
+		b.StartTimer()
 	}
 	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
 	b.ReportMetric(floor, "floor-s")
@@ -138,6 +148,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	b.ReportMetric(float64(throttled)/float64(b.N), "throttled/op")
 	// The goal (issue 11): within 1.3 times the floor.
 	b.ReportMetric(wall.Seconds()/float64(b.N)/floor, "x-floor")
+	b.ReportMetric(again.Seconds()/float64(b.N)/floor, "again-x-floor")
 }
 
 // cheapKeyringItem stores the jump user's keys again with the file
