@@ -2,6 +2,7 @@ package creds
 
 import (
 	"context"
+	"errors"
 
 	"github.com/kagi-cli/kagi/internal/config"
 )
@@ -20,8 +21,9 @@ import (
 // skipped. When ctx ends, Shared stops and returns ctx's error.
 //
 // Steps are matched by their cache keys, computed as StepKeys does,
-// without reading a secret: a chain whose source cannot be identified so
-// (a web identity token, keyring keys whose id is not remembered) shares
+// without reading a secret, but for keyring keys whose id is not
+// remembered: those are read, as their Retrieve would read them. A chain
+// whose source cannot be identified so (a web identity token) shares
 // nothing here, and its Retrieve finds or makes its steps as a lone one
 // does. Without deps.Cache nothing could be kept, and nothing is done.
 func Shared(ctx context.Context, chains []*config.Chain, deps Deps) ([]error, error) {
@@ -36,6 +38,17 @@ func Shared(ctx context.Context, chains []*config.Chain, deps Deps) ([]error, er
 			continue
 		}
 		ks, err := StepKeys(ctx, c, deps)
+		if errors.Is(err, ErrIdentityUnknown) && c.Source.Kind == config.KeyringKeys {
+			// Keys whose id is not remembered: the keyring says, as the
+			// run would ask it, and deps.KeyIDs remembers it for the rest.
+			_, idErr := newRun(c, deps).sourceID(ctx)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if idErr == nil {
+				ks, err = StepKeys(ctx, c, deps)
+			}
+		}
 		if err != nil {
 			continue
 		}

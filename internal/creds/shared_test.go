@@ -160,3 +160,29 @@ func TestTidiedPrunesOnceForAFanOut(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedReadsKeysWhoseIDIsNotRemembered: keys stored without their id
+// remembered (by a kagi before key ids, or another tool) are read once to
+// key the shared MFA session, and the id is remembered for the runs.
+func TestSharedReadsKeysWhoseIDIsNotRemembered(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	deps := e.deps(kr, newCache(), e.totpSource(aliceSerial))
+	chains := []*config.Chain{
+		e.aliceChain(config.RoleHop{RoleARN: roleLong, SessionName: "one"}),
+		e.aliceChain(config.RoleHop{RoleARN: roleLong, SessionName: "two"}),
+	}
+	if _, err := creds.Shared(ctx, chains, deps); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.stats(); st["GetSessionToken"] != 1 || st["AssumeRole"] != 0 {
+		t.Fatalf("emulator %v, want the MFA session alone", st)
+	}
+	if id, ok := e.keyIDs.KeyID("alice"); !ok || id != aliceKey {
+		t.Fatalf("remembered %q %v, want %s", id, ok, aliceKey)
+	}
+	if n := kr.gets.Load(); n != 2 {
+		t.Fatalf("%d keyring reads, want 2: one for the id, one for the session's call", n)
+	}
+}
