@@ -123,10 +123,17 @@ func (a *app) log() *debug.Log {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.debugLog == nil {
-		a.debugLog = debug.New(a.io.Err)
+		a.debugLog = debug.New(currentErr{a})
 	}
 	return a.debugLog
 }
+
+// currentErr writes to a.io.Err as it is at each write: while the runs of
+// exec --profiles go on, kagi's own lines go through its console (which
+// clears the progress line first), also those of a log made before.
+type currentErr struct{ a *app }
+
+func (w currentErr) Write(p []byte) (int, error) { return w.a.io.Err.Write(p) }
 
 // rootCommand builds kagi's command tree for args. When args plainly name
 // one command (no help asked for), only that one is built: credential-process

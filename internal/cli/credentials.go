@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +39,14 @@ type credFlags struct {
 	// pacer is not a flag either: exec --profiles shares one among its
 	// runs (creds.Pacer).
 	pacer *creds.Pacer
+	// keyIDs, when set, replaces the key ids in the state directory: exec
+	// --profiles reads each profile's once for all its runs (keyIDMemo).
+	keyIDs creds.KeyIDs
+	// httpClient, when set, makes the AWS calls: exec --profiles shares
+	// one among its runs, and with it their connections.
+	httpClient *http.Client
+	// tidied, when set, lets one of the runs sharing it prune the cache.
+	tidied *sync.Once
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -98,23 +108,47 @@ type retrieved struct {
 // retrieve resolves profile with the flags and runs the chain: the cache
 // first, STS and the MFA prompt only when needed.
 func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retrieved, error) {
+	req, err := f.request(profile)
+	if err != nil {
+		return nil, err
+	}
+	req.Env = a.io.LookupEnv
+	files, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := config.Resolve(files, req)
+	if err != nil {
+		return nil, err
+	}
+	return a.retrieveChain(ctx, files, chain, f)
+}
+
+// loadConfig reads the config and credentials files: once per command,
+// and once for all the runs of exec --profiles.
+func (a *app) loadConfig() (*config.Files, error) {
+	files, err := config.Load(a.io.LookupEnv)
+	if err == nil {
+		a.log().Printf("config: read %s and %s", files.Config.Path, files.Credentials.Path)
+	}
+	return files, err
+}
+
+// request is what the flags ask of config.Resolve for profile; a flag
+// mistake is a usage error, found before anything is read.
+func (f credFlags) request(profile string) (config.Request, error) {
 	if f.UsernameSession && f.SessionName != "" {
-		return nil, usageErrorf("--session-name and -u/--username-session cannot be used together")
+		return config.Request{}, usageErrorf("--session-name and -u/--username-session cannot be used together")
 	}
 	if f.OIDC != "" && f.OIDC != config.OIDCGitHub {
-		return nil, usageErrorf("--oidc %q: the one provider kagi fetches tokens from is github", f.OIDC)
+		return config.Request{}, usageErrorf("--oidc %q: the one provider kagi fetches tokens from is github", f.OIDC)
 	}
 	tags, err := f.tags()
 	if err != nil {
-		return nil, err
-	}
-	files, err := config.Load(a.io.LookupEnv)
-	if err != nil {
-		return nil, err
+		return config.Request{}, err
 	}
 	req := config.Request{
 		Profile:        profile,
-		Env:            a.io.LookupEnv,
 		Region:         f.Region,
 		RoleARN:        f.RoleARN,
 		SessionName:    f.SessionName,
@@ -129,10 +163,11 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	if f.UsernameSession {
 		req.SessionName = config.UsernameSessionName
 	}
-	chain, err := config.Resolve(files, req)
-	if err != nil {
-		return nil, err
-	}
+	return req, nil
+}
+
+// retrieveChain runs a chain resolved from files with the flags f.
+func (a *app) retrieveChain(ctx context.Context, files *config.Files, chain *config.Chain, f credFlags) (*retrieved, error) {
 	// Lines of these profiles (or of a whole file) that the AWS CLI or the
 	// Go SDK read otherwise; other profiles' are left to `kagi list`.
 	for _, w := range files.WarningsFor(chain.Profiles) {
@@ -142,6 +177,25 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 	for _, r := range chain.Reasons {
 		log.Printf("%s", r)
 	}
+	// Environment mode needs no keyring, no prompt and no cache file: it
+	// runs in a bare CI container and never waits for input. Its chain has
+	// no MFA device, so a nil Prompt is never reached.
+	deps, err := a.credDeps(files, f, chain.Profile != "")
+	if err != nil {
+		return nil, err
+	}
+	c, err := creds.Retrieve(ctx, chain, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &retrieved{Credentials: c, Chain: chain}, nil
+}
+
+// credDeps is what creds needs of the world, for a chain of a profile
+// (withProfile: the keyring, the MFA prompt and the cache) or of the
+// environment alone.
+func (a *app) credDeps(files *config.Files, f credFlags, withProfile bool) (creds.Deps, error) {
+	log := a.log()
 	log.Secret(f.MFAToken)
 	deps := creds.Deps{
 		Files:   files,
@@ -152,40 +206,38 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		Warn:    a.warn,
 		Environ: a.environ,
 		Pacer:   f.pacer,
+		// nil: each Retrieve makes its own.
+		HTTPClient: f.httpClient,
+		Tidied:     f.tidied,
 	}
-	// Environment mode needs no keyring, no prompt and no cache file: it
-	// runs in a bare CI container and never waits for input. Its chain has
-	// no MFA device, so a nil Prompt is never reached.
-	if chain.Profile != "" {
-		deps.Prompt = func(ctx context.Context, mfaProcess, processProfile string) (prompt.Source, error) {
-			if f.noPrompt {
-				return nil, &needsCodeError{}
-			}
-			return prompt.Choose(prompt.Options{
-				Token:          f.MFAToken,
-				Prompt:         string(f.Prompt),
-				Env:            a.io.LookupEnv,
-				Process:        mfaProcess,
-				ProcessProfile: processProfile,
-				Environ:        a.environ,
-				Stderr:         a.io.Err,
-			})
+	if !withProfile {
+		return deps, nil
+	}
+	deps.Prompt = func(ctx context.Context, mfaProcess, processProfile string) (prompt.Source, error) {
+		if f.noPrompt {
+			return nil, &needsCodeError{}
 		}
-		deps.Keyring = a.keyring()
+		return prompt.Choose(prompt.Options{
+			Token:          f.MFAToken,
+			Prompt:         string(f.Prompt),
+			Env:            a.io.LookupEnv,
+			Process:        mfaProcess,
+			ProcessProfile: processProfile,
+			Environ:        a.environ,
+			Stderr:         a.io.Err,
+		})
+	}
+	deps.Keyring = a.keyring()
+	deps.KeyIDs = f.keyIDs
+	if deps.KeyIDs == nil {
 		deps.KeyIDs = a.keyIDs()
-		deps.SSOToken = func(ctx context.Context, s config.SSOSession) (string, error) {
-			return a.ssoToken(ctx, s, !f.noPrompt)
-		}
-		deps.Cache, err = a.cache()
-		if err != nil {
-			return nil, err
-		}
 	}
-	c, err := creds.Retrieve(ctx, chain, deps)
-	if err != nil {
-		return nil, err
+	deps.SSOToken = func(ctx context.Context, s config.SSOSession) (string, error) {
+		return a.ssoToken(ctx, s, !f.noPrompt)
 	}
-	return &retrieved{Credentials: c, Chain: chain}, nil
+	var err error
+	deps.Cache, err = a.cache()
+	return deps, err
 }
 
 func expiryText(t time.Time) string {

@@ -11,6 +11,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -77,10 +78,14 @@ func selectProfiles(files *config.Files, env config.Env, opts manyOptions) ([]st
 }
 
 // runExecMany runs the command once per selected profile, opts.Parallel at
-// a time (internal/fanout). Credentials come through the same cache and
-// locks as every kagi call, so the first profile that needs the MFA
-// session asks for the code once and the others wait for it, then reuse
-// it; while it asks, the other runs' output waits.
+// a time (internal/fanout). The config is read once and every profile
+// resolved once, up front; a profile that does not resolve is a failed
+// row. The steps two or more profiles share (the MFA session, a role in
+// the middle) are obtained once before the runs start, so one MFA code
+// serves them all and every run starts its own role hop at once; a shared
+// step that fails is the failure of each profile that needs it, without
+// asking again. Credentials come through the same cache and locks as every
+// kagi call; while a prompt asks, the other runs' output waits.
 func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	if len(opts.Command) == 0 {
 		return usageErrorf("with --profiles or --all-roles, give the command after --")
@@ -88,7 +93,12 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	if opts.Parallel < 1 {
 		return usageErrorf("--parallel must be at least 1")
 	}
-	files, err := config.Load(a.io.LookupEnv)
+	// The flags once: a mistake in them is the command's, not each run's.
+	base, err := opts.Creds.request("")
+	if err != nil {
+		return err
+	}
+	files, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -112,6 +122,23 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	// One pace for every run's STS calls, learnt from Throttling: fifty
 	// accounts meet STS's request rate as a matter of course.
 	opts.Creds.pacer = creds.NewPacer()
+	opts.Creds.keyIDs = newKeyIDMemo(a.keyIDs())
+	opts.Creds.httpClient = creds.NewHTTPClient(opts.Parallel)
+	opts.Creds.tidied = new(sync.Once)
+	plan, err := a.planMany(ctx, files, profiles, base, opts.Creds)
+	if err != nil {
+		if ctx.Err() == nil {
+			return err
+		}
+		// Interrupted while the shared steps were had (at the MFA prompt):
+		// no run started, and the summary says so, as after any Ctrl-C.
+		results := make([]fanout.Result, len(profiles))
+		for i, p := range profiles {
+			results[i] = fanout.Result{Profile: p, ExitCode: -1, Skipped: true}
+		}
+		return a.endMany(results, true, opts.JSON)
+	}
+	environ := a.environ()
 	console := fanout.NewConsole(a.io.Out, a.io.Err, a.io.OutIsTTY, isTerminal(a.io.Err))
 	ctx = prompt.WithPause(ctx, console.Pause)
 	// kagi's own lines during the runs (warnings, --debug, a helper's
@@ -133,18 +160,27 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 		GOOS:  runtime.GOOS,
 		TTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Command: func(ctx context.Context, profile string) (*exec.Cmd, error) {
-			got, err := a.retrieve(ctx, profile, opts.Creds)
+			chain, err := plan.chain(profile)
+			if err != nil {
+				return nil, err
+			}
+			got, err := a.retrieveChain(ctx, files, chain, opts.Creds)
 			if err != nil {
 				return nil, err
 			}
 			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.Env = childEnv(a.environ(), got.Credentials, got.Chain.Region, profile)
+			cmd.Env = childEnv(environ, got.Credentials, got.Chain.Region, profile)
 			return cmd, nil
 		},
 	})
 	restore()
+	return a.endMany(results, interrupted, opts.JSON)
+}
 
-	if opts.JSON {
+// endMany writes the summary of the runs and returns exec's end: 130 when
+// interrupted, 1 when a run failed.
+func (a *app) endMany(results []fanout.Result, interrupted, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(results); err != nil {
@@ -167,6 +203,55 @@ func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 		return &exitError{code: ExitError}
 	}
 	return nil
+}
+
+// manyPlan is each profile's chain, or why it has none.
+type manyPlan struct {
+	chains map[string]*config.Chain
+	errs   map[string]error
+}
+
+func (p *manyPlan) chain(profile string) (*config.Chain, error) {
+	if err := p.errs[profile]; err != nil {
+		return nil, err
+	}
+	return p.chains[profile], nil
+}
+
+// planMany resolves each profile with the flags' request base, and obtains
+// the steps their chains share (creds.Shared). Only the end of ctx (an
+// interrupt while asking for an MFA code) stops it; every other failure
+// belongs to the profiles it concerns.
+func (a *app) planMany(ctx context.Context, files *config.Files, profiles []string, base config.Request, f credFlags) (*manyPlan, error) {
+	plan := &manyPlan{chains: map[string]*config.Chain{}, errs: map[string]error{}}
+	chains := make([]*config.Chain, len(profiles))
+	for i, p := range profiles {
+		req := base
+		req.Profile = p
+		req.Env = a.io.LookupEnv
+		c, err := config.Resolve(files, req)
+		if err != nil {
+			plan.errs[p] = err
+			continue
+		}
+		chains[i], plan.chains[p] = c, c
+	}
+	deps, err := a.credDeps(files, f, true)
+	if err != nil {
+		// The cache cannot be opened: each run says so.
+		a.log().Printf("cache: %v", err)
+		return plan, nil
+	}
+	failed, err := creds.Shared(ctx, chains, deps)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range profiles {
+		if failed[i] != nil {
+			plan.errs[p] = failed[i]
+		}
+	}
+	return plan, nil
 }
 
 func isTerminal(w io.Writer) bool {

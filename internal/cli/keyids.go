@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/creds"
@@ -67,4 +68,42 @@ func (a *app) keysChanged(ctx context.Context, profile, newID string, old ...str
 		}
 	}
 	return n, nil
+}
+
+// keyIDMemo reads each profile's remembered key id once and keeps what is
+// set: the runs of exec --profiles share one, so fifty runs from one user
+// read one small file, not fifty.
+type keyIDMemo struct {
+	ids creds.KeyIDs
+	mu  sync.Mutex
+	got map[string]keyIDRead
+}
+
+type keyIDRead struct {
+	id string
+	ok bool
+}
+
+func newKeyIDMemo(ids creds.KeyIDs) *keyIDMemo {
+	return &keyIDMemo{ids: ids, got: map[string]keyIDRead{}}
+}
+
+func (m *keyIDMemo) KeyID(profile string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, seen := m.got[profile]
+	if !seen {
+		r.id, r.ok = m.ids.KeyID(profile)
+		m.got[profile] = r
+	}
+	return r.id, r.ok
+}
+
+// SetKeyID remembers id for the runs to come even when it cannot be
+// written: they use the keys just read, whose id it is.
+func (m *keyIDMemo) SetKeyID(profile, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.got[profile] = keyIDRead{id: id, ok: true}
+	return m.ids.SetKeyID(profile, id)
 }

@@ -98,20 +98,31 @@ func awsConfig(region string, httpClient *http.Client, paced bool) aws.Config {
 	if httpClient != nil {
 		cfg.HTTPClient = httpClient
 	} else {
-		cfg.HTTPClient = &http.Client{
-			Timeout: attemptTimeout,
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-				TLSHandshakeTimeout:   dialTimeout,
-				ResponseHeaderTimeout: attemptTimeout,
-				ForceAttemptHTTP2:     true,
-				MaxIdleConns:          10,
-				IdleConnTimeout:       30 * time.Second,
-			},
-		}
+		cfg.HTTPClient = NewHTTPClient(0)
 	}
 	return cfg
+}
+
+// NewHTTPClient returns the HTTP client of kagi's AWS calls when
+// Deps.HTTPClient is nil, keeping up to conns idle connections to a host
+// (at least Go's default, 2). The Retrieves of a fan-out share one: fifty
+// runs against one STS endpoint then reuse a few connections instead of
+// each paying a TCP and TLS handshake of its own.
+func NewHTTPClient(conns int) *http.Client {
+	conns = max(conns, http.DefaultMaxIdleConnsPerHost)
+	return &http.Client{
+		Timeout: attemptTimeout,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   dialTimeout,
+			ResponseHeaderTimeout: attemptTimeout,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          max(10, conns),
+			MaxIdleConnsPerHost:   conns,
+			IdleConnTimeout:       30 * time.Second,
+		},
+	}
 }
 
 // stsResolver applies sts_regional_endpoints = legacy the way the STS

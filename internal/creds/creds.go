@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/cache"
@@ -84,12 +85,17 @@ type Deps struct {
 	// Env is the environment (Environment sources, container and instance
 	// metadata settings, credential_process's ~).
 	Env config.Env
-	// HTTPClient is used for every AWS call; nil means the SDK's default.
+	// HTTPClient is used for every AWS call; nil means a NewHTTPClient of
+	// the Retrieve's own. A fan-out's Retrieves share one.
 	HTTPClient *http.Client
 	// Pacer, when set, paces every STS call and learns from Throttling;
 	// one Pacer is shared by the Retrieves of a fan-out (exec --profiles).
 	// nil: calls are not paced, and a throttled one backs off on its own.
 	Pacer *Pacer
+	// Tidied, when set, is shared by the Retrieves of one fan-out: the
+	// first that stores something prunes the cache, not each of them (a
+	// prune reads every entry: fifty runs read the cache fifty times).
+	Tidied *sync.Once
 	// Now is the clock for cache freshness and default session names; nil
 	// means time.Now.
 	Now func() time.Time

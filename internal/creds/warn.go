@@ -21,12 +21,21 @@ func (r *run) warnf(format string, args ...any) {
 
 // tidy prunes the cache after a write, off the warm path: expired entries,
 // idle lock files and temporary files of writers that died. The caller
-// holds one key's lock; Prune leaves that key alone.
+// holds one key's lock; Prune leaves that key alone. Retrieves that share
+// Deps.Tidied prune once between them.
 func (r *run) tidy(ctx context.Context, store cache.Store) {
 	p, ok := store.(cache.Pruner)
 	if !ok {
 		return
 	}
+	if r.deps.Tidied != nil {
+		r.deps.Tidied.Do(func() { r.prune(ctx, p) })
+		return
+	}
+	r.prune(ctx, p)
+}
+
+func (r *run) prune(ctx context.Context, p cache.Pruner) {
 	if n, err := p.Prune(ctx, r.now()); err != nil {
 		r.log.Printf("cache: prune: %v", err)
 	} else if n > 0 {

@@ -90,7 +90,9 @@ func TestOneCommandInManyAccounts(t *testing.T) {
 // BenchmarkManyAccounts is the wall time of one command in 50 accounts
 // against an STS with 100 ms latency that throttles above 20 requests a
 // second, beside the floor that throttle sets (51 calls / 20 per second).
-// Each iteration starts cold: no cached session, one MFA code.
+// Each iteration starts cold: no cached session, one MFA code. Then it
+// runs again at once (again-x-floor, not counted in the time), cold again,
+// while the first run's calls still fill the throttle's second.
 func BenchmarkManyAccounts(b *testing.B) {
 	const n, tps = 50, 20
 	world, config := manyAccountsWorld(n)
@@ -101,7 +103,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	}
 	cheapKeyringItem(b, s)
 	floor := float64(n+1) / tps
-	var wall, span time.Duration
+	var wall, span, startup, tail, again time.Duration
 	throttled := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -110,26 +112,43 @@ func BenchmarkManyAccounts(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		s.kagi(b, nil, "exec", "--profiles", "acct-*", "--", "true")
-		wall += time.Since(start)
+		end := time.Now()
+		wall += end.Sub(start)
 		// The STS part alone, first call to last, which a loaded machine
 		// (kagi's start, the keyring, mfa_process, 50 children) does not
-		// stretch as much as the wall time.
+		// stretch as much as the wall time; and the parts before it (kagi
+		// starts, reads the config, the keyring, mfa_process) and after it
+		// (the last call's answer, the last children, the summary).
 		reqs := s.Emu.Requests()[seen:]
 		if len(reqs) > 0 {
-			span += reqs[len(reqs)-1].Time.Sub(reqs[0].Time)
+			first, last := reqs[0].Time, reqs[len(reqs)-1].Time
+			span += last.Sub(first)
+			startup += first.Sub(start)
+			tail += end.Sub(last)
 		}
 		for _, r := range reqs {
 			if r.Code == "Throttling" {
 				throttled++
 			}
 		}
+		// The same again at once, while the first run's calls still fill
+		// the throttle's second: what a loop in a script meets.
+		b.StopTimer()
+		s.kagi(b, nil, "clear")
+		start = time.Now()
+		s.kagi(b, nil, "exec", "--profiles", "acct-*", "--", "true")
+		again += time.Since(start)
+		b.StartTimer()
 	}
 	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
 	b.ReportMetric(floor, "floor-s")
 	b.ReportMetric(span.Seconds()/float64(b.N), "sts-s")
+	b.ReportMetric(startup.Seconds()/float64(b.N), "startup-s")
+	b.ReportMetric(tail.Seconds()/float64(b.N), "tail-s")
 	b.ReportMetric(float64(throttled)/float64(b.N), "throttled/op")
 	// The goal (issue 11): within 1.3 times the floor.
 	b.ReportMetric(wall.Seconds()/float64(b.N)/floor, "x-floor")
+	b.ReportMetric(again.Seconds()/float64(b.N)/floor, "again-x-floor")
 }
 
 // cheapKeyringItem stores the jump user's keys again with the file
@@ -137,7 +156,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 // an item with its own): what the benchmark measures is the fan-out against
 // a throttled STS, not argon2id, whose 64 MiB cost about half a second of
 // page faults on this kind of VM and would be paid once by any keyring.
-func cheapKeyringItem(b *testing.B, s *kagiSetup) {
+func cheapKeyringItem(b testing.TB, s *kagiSetup) {
 	b.Helper()
 	env := func(name string) (string, bool) {
 		v := envValue(s.Env, name)
@@ -152,6 +171,12 @@ func cheapKeyringItem(b *testing.B, s *kagiSetup) {
 		},
 	})
 	if err != nil {
+		b.Fatal(err)
+	}
+	// Removed first: the file keyring writes a new item with the costs of
+	// the items already there (one passphrase, one derivation for all), so
+	// over the item `kagi add` wrote, it would keep argon2id's 64 MiB.
+	if err := keyring.RemoveKeys(b.Context(), kr, "jumpuser"); err != nil {
 		b.Fatal(err)
 	}
 	if err := keyring.SetKeys(b.Context(), kr, "jumpuser", keyring.AccessKeys{AccessKeyID: jumpKeyID, SecretAccessKey: jumpSecret}); err != nil {
