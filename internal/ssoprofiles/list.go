@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -53,8 +52,6 @@ const (
 	maxAttempts          = 3
 	maxThrottledAttempts = 10
 	maxBackoff           = 5 * time.Second
-	dialTimeout          = 10 * time.Second
-	attemptTimeout       = 30 * time.Second
 	// DefaultParallel is how many accounts' roles are listed at once.
 	DefaultParallel = 8
 )
@@ -121,19 +118,7 @@ func NewClient(region, endpoint string, httpClient *http.Client) *sso.Client {
 func newClient(region, endpoint string, httpClient *http.Client, backoff retry.BackoffDelayer) *sso.Client {
 	pacer := creds.NewPacer()
 	if httpClient == nil {
-		httpClient = &http.Client{
-			Timeout: attemptTimeout,
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-				TLSHandshakeTimeout:   dialTimeout,
-				ResponseHeaderTimeout: attemptTimeout,
-				ForceAttemptHTTP2:     true,
-				MaxIdleConns:          DefaultParallel,
-				MaxIdleConnsPerHost:   DefaultParallel,
-				IdleConnTimeout:       30 * time.Second,
-			},
-		}
+		httpClient = creds.NewHTTPClient(DefaultParallel)
 	}
 	cfg := aws.Config{
 		Region:     region,
