@@ -37,6 +37,10 @@ type credFlags struct {
 	// pacer is not a flag either: exec --profiles shares one among its
 	// runs (creds.Pacer).
 	pacer *creds.Pacer
+	// chainHook is not a flag either: login sees the resolved chain before
+	// it runs, may adjust it (a user without a role skips the MFA
+	// session) and may stop with an error before any call is made.
+	chainHook func(*config.Chain) error
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -143,6 +147,11 @@ func (a *app) retrieve(ctx context.Context, profile string, f credFlags) (*retri
 		log.Printf("%s", r)
 	}
 	log.Secret(f.MFAToken)
+	if f.chainHook != nil {
+		if err := f.chainHook(chain); err != nil {
+			return nil, err
+		}
+	}
 	deps := creds.Deps{
 		Files:   files,
 		Env:     a.io.LookupEnv,
