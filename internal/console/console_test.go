@@ -118,6 +118,14 @@ func TestRedirectIsOneShot(t *testing.T) {
 	if resp := get(r.URL, "attacker.example"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another Host: %d", resp.StatusCode)
 	}
+	head, err := hc.Head(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusNoContent || head.Header.Get("Location") != "" {
+		t.Errorf("HEAD: %d %q", head.StatusCode, head.Header.Get("Location"))
+	}
 	resp := get(r.URL, "")
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != secret || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("first GET: %d %q", resp.StatusCode, resp.Header.Get("Location"))

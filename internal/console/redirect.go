@@ -57,6 +57,12 @@ func NewRedirect(target string) (*Redirect, error) {
 				http.NotFound(w, req)
 				return
 			}
+			if req.Method == http.MethodHead {
+				// A probe (a link preview, an opener checking the URL)
+				// neither learns the link nor spends it.
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 			mu.Lock()
 			first := !used
 			used = true

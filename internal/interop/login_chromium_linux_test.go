@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -147,6 +148,19 @@ exec %[2]s --headless=new --no-sandbox --disable-gpu --no-first-run --no-default
 	page = chromiumPage(t, chromium, link)
 	if !regexp.MustCompile(`Signed in as arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}/alice@example\.com`).MatchString(page) {
 		t.Errorf("the Identity Center console page:\n%s", page)
+	}
+	// The endpoint takes no SessionDuration for Identity Center: refused
+	// before any call, with the reason.
+	before := s.Emu.Stats()["getSigninToken"]
+	cmd := exec.CommandContext(t.Context(), kagiBin, "login", "sso-stage", "--stdout", "--duration", "2h")
+	cmd.Env = s.Env
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(string(out), "kagi: error: --duration: the federation endpoint takes no console session length for IAM Identity Center credentials") {
+		t.Errorf("login --duration for Identity Center: %v\n%s", err, out)
+	}
+	if s.Emu.Stats()["getSigninToken"] != before {
+		t.Errorf("getSigninToken was called for a refused --duration")
 	}
 }
 
