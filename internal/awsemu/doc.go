@@ -24,6 +24,13 @@
 // AWSReservedSSO_<role>_<hex>/<user> (see SSORoleARN), so they can call STS
 // and assume roles whose trust admits them.
 //
+// It is also the AWS console's sign-in for a custom identity broker
+// (federation.go): STS GetFederationToken, and the federation endpoint at
+// /federation (getSigninToken, which takes credentials it issued through
+// AssumeRole, GetFederationToken or the portal and refuses GetSessionToken
+// ones; login, which spends a single-use sign-in token at most 15 minutes
+// old and redirects to /_emu/console, a page showing the signed-in ARN).
+//
 // What it checks, as AWS does:
 //   - SigV4 on every signed request, recomputed with the AWS SDK for Go v2's
 //     signer over exactly the headers the client signed: unknown keys,

@@ -34,6 +34,7 @@ type Server struct {
 	oidc     []OIDCProvider
 	github   *GitHubActions
 	sso      *ssoState              // nil when the world has no sso
+	console  *consoleState          // sign-in tokens and console sessions (federation.go)
 	keys     map[string]*credential // by access key id, long-term and issued
 	devices  map[string]*userState  // by MFA serial
 	used     map[string]map[int64]bool
@@ -131,9 +132,15 @@ type principal struct {
 	roleARN string
 	role    string // role name
 	session string
+	// federated is the name of a GetFederationToken session (user nil,
+	// no role): arn:aws:sts::ACCOUNT:federated-user/NAME.
+	federated string
 }
 
 func (p principal) arn() string {
+	if p.federated != "" {
+		return "arn:aws:sts::" + p.account + ":federated-user/" + p.federated
+	}
 	if p.user != nil {
 		return p.user.ARN()
 	}
@@ -143,6 +150,9 @@ func (p principal) arn() string {
 // userID is the UserId GetCallerIdentity returns: AIDA... for a user,
 // AROA...:SESSION for a role session.
 func (p principal) userID() string {
+	if p.federated != "" {
+		return p.account + ":" + p.federated // as GetCallerIdentity shows a federated user
+	}
 	if p.user != nil {
 		return uniqueID("AIDA", p.user.ARN())
 	}
@@ -161,6 +171,9 @@ type credential struct {
 	// fromSessionToken marks GetSessionToken credentials.
 	fromSessionToken bool
 	sourceIdentity   string
+	// console is what the federation endpoint makes of the credential
+	// (federation.go); consoleNone for long-term keys and GetSessionToken.
+	console consoleKind
 	// revoked models AWS's "revoke active sessions": an inline policy that
 	// denies every action to credentials issued before a time (the
 	// condition aws:TokenIssueTime). See Server.Revoke.
@@ -183,6 +196,7 @@ func New(w *World, opts ...Option) *Server {
 		roles:   map[string]Role{},
 		keys:    map[string]*credential{},
 		devices: map[string]*userState{},
+		console: newConsoleState(),
 		used:    map[string]map[int64]bool{},
 		stats:   map[string]int{},
 	}
@@ -307,6 +321,9 @@ func (s *Server) FreshTOTP(serial string) (string, error) {
 // ServeHTTP answers the STS and IAM query APIs and, under /_emu/, the
 // control endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveFederation(w, r) {
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_emu/") {
 		s.serveControl(w, r)
 		return
@@ -518,6 +535,8 @@ func actions(action string) (actionSpec, bool) {
 		return sts((*Server).getCallerIdentity), true
 	case "GetSessionToken":
 		return sts((*Server).getSessionToken), true
+	case "GetFederationToken":
+		return sts((*Server).getFederationToken), true
 	case "AssumeRole":
 		return sts((*Server).assumeRole), true
 	case "AssumeRoleWithWebIdentity":

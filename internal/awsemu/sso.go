@@ -523,7 +523,7 @@ func (s *Server) getRoleCredentials(c *jsonCall) (any, *ssoError) {
 	}
 	name := SSORoleName(account, role)
 	p := principal{account: account, roleARN: SSORoleARN(s.sso.cfg.Region, account, role), role: name, session: u.Name}
-	id, cred := s.issue(c.now, ssoRoleCredentials, credential{principal: p})
+	id, cred := s.issue(c.now, ssoRoleCredentials, credential{principal: p, console: consoleSSO})
 	return map[string]any{"roleCredentials": roleCredentialsJSON{
 		AccessKeyID: id, SecretAccessKey: cred.secret, SessionToken: cred.token, Expiration: cred.expires.UnixMilli(),
 	}}, nil

@@ -109,7 +109,7 @@ func (s *Server) assumeRole(c *call, caller *credential) (any, *apiError) {
 	if source == "" {
 		source = c.params.Get("SourceIdentity")
 	}
-	id, cred := s.issue(c.now, dur, credential{principal: p, mfa: mfa, sourceIdentity: source})
+	id, cred := s.issue(c.now, dur, credential{principal: p, mfa: mfa, sourceIdentity: source, console: roleConsole(caller)})
 	return assumeRoleResult{
 		SourceIdentity:  source,
 		AssumedRoleUser: assumedRoleUserXML{Arn: p.arn(), AssumedRoleID: p.userID()},
@@ -158,7 +158,7 @@ func (s *Server) assumeRoleWithWebIdentity(c *call, _ *credential) (any, *apiErr
 		return nil, validationError(msgRoleMaxSession)
 	}
 	p := principal{account: account, roleARN: roleARN, role: name, session: session}
-	id, cred := s.issue(c.now, dur, credential{principal: p})
+	id, cred := s.issue(c.now, dur, credential{principal: p, console: consoleRole})
 	return assumeRoleWithWebIdentityResult{
 		SubjectFromWebIdentityToken: wi.subject,
 		Audience:                    wi.audience,

@@ -87,9 +87,9 @@ func TestWireShapes(t *testing.T) {
 			  <Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error>
 			  <RequestId/>
 			</ErrorResponse>`},
-		{"unknown action", "Action=GetFederationToken&Version=2011-06-15", "sts", alice(), 400, `
+		{"unknown action", "Action=DecodeAuthorizationMessage&Version=2011-06-15", "sts", alice(), 400, `
 			<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-			  <Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation GetFederationToken for version 2011-06-15</Message></Error>
+			  <Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation DecodeAuthorizationMessage for version 2011-06-15</Message></Error>
 			  <RequestId/>
 			</ErrorResponse>`},
 		{"wrong version", "Action=GetCallerIdentity&Version=2010-05-08", "sts", alice(), 400, `

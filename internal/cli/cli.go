@@ -170,12 +170,13 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		"version":            a.versionCommand,
 		"doctor":             a.doctorCommand,
 		"sso":                func() *cobra.Command { return newSSOCmd(a) },
+		"login":              a.loginCommand,
 	}
 	if build, ok := builders[plainCommand(args)]; ok {
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso"} {
+	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()

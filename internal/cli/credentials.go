@@ -47,6 +47,10 @@ type credFlags struct {
 	httpClient *http.Client
 	// tidied, when set, lets one of the runs sharing it prune the cache.
 	tidied *sync.Once
+	// chainHook is not a flag either: login sees the resolved chain before
+	// it runs, may adjust it (a user without a role skips the MFA
+	// session) and may stop with an error before any call is made.
+	chainHook func(*config.Chain) error
 }
 
 func (f *credFlags) register(cmd *cobra.Command) {
@@ -168,6 +172,11 @@ func (f credFlags) request(profile string) (config.Request, error) {
 
 // retrieveChain runs a chain resolved from files with the flags f.
 func (a *app) retrieveChain(ctx context.Context, files *config.Files, chain *config.Chain, f credFlags) (*retrieved, error) {
+	if f.chainHook != nil {
+		if err := f.chainHook(chain); err != nil {
+			return nil, err
+		}
+	}
 	// Lines of these profiles (or of a whole file) that the AWS CLI or the
 	// Go SDK read otherwise; other profiles' are left to `kagi list`.
 	for _, w := range files.WarningsFor(chain.Profiles) {
