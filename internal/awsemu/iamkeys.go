@@ -95,3 +95,16 @@ func (s *Server) getAccessKeyLastUsed(c *call, caller *credential) (any, *apiErr
 	}
 	return res, nil
 }
+
+// AccessKeyIDs returns the access keys IAM holds now for the user with
+// the ARN, oldest first: what ListAccessKeys would list, for tests that
+// look from outside.
+func (s *Server) AccessKeyIDs(userARN string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[userARN]
+	if u == nil {
+		return nil, fmt.Errorf("no user %q", userARN)
+	}
+	return append([]string(nil), u.keyIDs...), nil
+}
