@@ -280,7 +280,7 @@ func (r *rotation) finish(ctx context.Context, p *pending, stored keyring.Access
 		}
 		r.stop("promoted")
 	}
-	r.res.NewKeyID = p.NewKeyID
+	r.res.OldKeyID, r.res.NewKeyID = p.OldKeyID, p.NewKeyID
 	n, err := r.KeysChanged(ctx, p.NewKeyID, p.OldKeyID)
 	r.res.Dropped = n
 	if err != nil {
