@@ -138,10 +138,18 @@ func TestRotateKilledAnywhereLeavesAWorkingKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, stderr, err := runKagi(t, env, "rotate", "rot"); err != nil {
-		t.Fatalf("kagi rotate: %v\n%s", err, stderr)
+	_, debugOut, err := runKagi(t, env, "--debug", "rotate", "rot")
+	if err != nil {
+		t.Fatalf("kagi rotate: %v\n%s", err, debugOut)
 	}
 	span := time.Since(start)
+	// --debug shows the steps, never the old or the new secret.
+	if c := storedKey(t, env); c.AccessKeyID == killKey || strings.Contains(debugOut, c.SecretAccessKey) || strings.Contains(debugOut, killSecret) {
+		t.Fatalf("the first rotation: stored %s; a secret in --debug output:\n%s", c.AccessKeyID, debugOut)
+	}
+	if !strings.Contains(debugOut, "rotate: rot: proven") {
+		t.Errorf("--debug does not show the steps:\n%s", debugOut)
+	}
 
 	const iterations = 32
 	killedAt := map[string]int{}

@@ -232,8 +232,9 @@ func (r *rotation) fresh(ctx context.Context, stored keyring.AccessKeys) error {
 	newKeys, created, err := r.AWS.CreateAccessKey(ctx, caller, user)
 	if err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) {
-			// IAM answered: no key was made. Undo the intent.
+		if errors.As(err, &ae) && ae.Status < 500 {
+			// IAM refused: no key was made. Undo the intent. (A 5xx may
+			// come after the key was made: that is left to resume.)
 			if rerr := removePending(ctx, r.Keyring, r.Profile); rerr != nil {
 				return rerr
 			}
@@ -248,8 +249,9 @@ func (r *rotation) fresh(ctx context.Context, stored keyring.AccessKeys) error {
 			}
 			return r.iamErr(ctx, err, stored)
 		}
-		// No answer: IAM may have made a key whose secret is lost. The
-		// journal stays, so the next rotate looks for it (resume).
+		// No answer, or a failure that may come after the key was made:
+		// IAM may hold a key whose secret is lost. The journal stays, so
+		// the next rotate looks for it (resume).
 		return &hintError{fmt.Errorf("profile %q: %w", r.Profile, err), fmt.Sprintf("run 'kagi rotate %s' again: it deletes a key this attempt may have made", r.Profile)}
 	}
 	r.Log.Secret(newKeys.SecretAccessKey)
