@@ -299,3 +299,17 @@ func (a *app) sayRotated(files *config.Files, res rotate.Result, opts rotateOpti
 	}
 	fmt.Fprintf(a.io.Err, "kagi: profile %q has no mfa_serial: the next call gets a session from %s without a code\n", res.Profile, res.NewKeyID)
 }
+
+// forgetRotation removes the record of an unfinished kagi rotate of
+// profile with its keys (kagi remove): it holds a secret. A new key it
+// named stays in IAM, unused by anyone: say so.
+func (a *app) forgetRotation(ctx context.Context, profile string) error {
+	id, err := rotate.Forget(ctx, a.keyring(), profile)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		fmt.Fprintf(a.io.Err, "kagi: deleted the record of an unfinished rotation of profile %q; its new access key %s is still in IAM, where you may delete it\n", profile, id)
+	}
+	return nil
+}

@@ -96,3 +96,18 @@ func removePending(ctx context.Context, kr keyring.Keyring, profile string) erro
 	}
 	return nil
 }
+
+// Forget removes profile's rotation record, for `kagi remove`; it returns
+// the id of the new key the record held ("" when there was none, or the
+// record had no new key yet), which stays in IAM.
+func Forget(ctx context.Context, kr keyring.Keyring, profile string) (string, error) {
+	p, err := loadPending(ctx, kr, profile)
+	if err != nil || p == nil {
+		if err != nil {
+			// Unreadable: remove it all the same.
+			return "", removePending(ctx, kr, profile)
+		}
+		return "", nil
+	}
+	return p.NewKeyID, removePending(ctx, kr, profile)
+}
