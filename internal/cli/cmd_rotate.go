@@ -182,10 +182,8 @@ func (a *app) noKeysToRotate(files *config.Files, profile string) error {
 	err := fmt.Errorf("no keys stored for profile %q", profile)
 	chain, rerr := config.Resolve(files, config.Request{Profile: profile, Env: a.io.LookupEnv})
 	switch {
-	case rerr != nil && !files.HasProfile(profile):
-		return &hintError{err: err, hint: "'kagi list' shows which profiles have stored keys"}
 	case rerr != nil:
-		return &hintError{err: err, hint: "'kagi list' shows which profiles have stored keys"}
+		// Not a profile, or one that does not resolve: the plain answer.
 	case chain.Source.Kind == config.KeyringKeys && chain.Source.Profile != profile:
 		return &hintError{err: fmt.Errorf("profile %q has no keys of its own: it uses the keys of profile %q", profile, chain.Source.Profile),
 			hint: fmt.Sprintf("run 'kagi rotate %s'", chain.Source.Profile)}
