@@ -37,6 +37,7 @@ func TestScript(t *testing.T) {
 			"exits":     cmdExits,
 			"fanout":    cmdFanout,
 			"jsonlines": cmdJSONLines,
+			"iamkeys":   cmdIAMKeys,
 		},
 	})
 }

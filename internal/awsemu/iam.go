@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // accessKeysPerUser is IAM's quota
@@ -15,20 +16,25 @@ const accessKeysPerUser = 2
 // may read and change the users of its own account.
 func (s *Server) iamTarget(c *call, caller *credential) (*userState, *apiError) {
 	// "you cannot call any IAM API operations unless MFA authentication
-	// information is included in the request" (STS GetSessionToken).
+	// information is included in the request" (STS GetSessionToken). IAM
+	// says so as it says it of a token it does not know (aws-vault#215,
+	// #328, #536: "InvalidClientTokenId ... when calling the ListUsers
+	// operation").
 	if caller.fromSessionToken && !caller.mfa {
-		return nil, accessDenied("Cannot call IAM API operations with session credentials obtained without MFA")
+		return nil, invalidClientTokenID()
 	}
 	name := c.params.Get("UserName")
+	var u *userState
 	if name == "" {
 		if caller.principal.user == nil {
 			return nil, validationError("Must specify userName when calling with non-User credentials")
 		}
-		return caller.principal.user, nil
-	}
-	u := s.users["arn:aws:iam::"+caller.principal.account+":user/"+name]
-	if u == nil {
+		u = caller.principal.user
+	} else if u = s.users["arn:aws:iam::"+caller.principal.account+":user/"+name]; u == nil {
 		return nil, &apiError{status: http.StatusNotFound, code: "NoSuchEntity", message: fmt.Sprintf("The user with name %s cannot be found.", name)}
+	}
+	if aerr := iamMFAPolicy(c, caller, u); aerr != nil {
+		return nil, aerr
 	}
 	return u, nil
 }
@@ -90,7 +96,8 @@ func (s *Server) createAccessKey(c *call, caller *credential) (any, *apiError) {
 		id = newKeyID("AKIA")
 	}
 	secret := randomString(base64.RawStdEncoding, 40)
-	s.keys[id] = &credential{secret: secret, principal: principal{account: u.Account, user: u}}
+	s.keys[id] = &credential{secret: secret, principal: principal{account: u.Account, user: u},
+		usableFrom: c.now.Add(time.Duration(s.faults.NewKeyDelayMS) * time.Millisecond)}
 	u.keyIDs = append(u.keyIDs, id)
 	u.created[id] = c.now
 	var res createAccessKeyResult

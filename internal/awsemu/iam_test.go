@@ -59,14 +59,15 @@ func TestIAMCallerRules(t *testing.T) {
 	_, err := e.iam(role).GetUser(ctx, &iam.GetUserInput{})
 	wantAPIError(t, err, "ValidationError", 400, "Must specify userName when calling with non-User credentials")
 
-	// GetSessionToken credentials without MFA may not call IAM; with MFA they may.
+	// GetSessionToken credentials without MFA may not call IAM (IAM says
+	// so as of a token it does not know); with MFA they may.
 	out, err := e.sts(alice()).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := aws.Credentials{AccessKeyID: *out.Credentials.AccessKeyId, SecretAccessKey: *out.Credentials.SecretAccessKey, SessionToken: *out.Credentials.SessionToken}
 	_, err = e.iam(plain).GetUser(ctx, &iam.GetUserInput{})
-	wantAPIError(t, err, "AccessDenied", 403, "without MFA")
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "The security token included in the request is invalid.")
 	u, err := e.iam(e.mfaSession(t)).GetUser(ctx, &iam.GetUserInput{})
 	if err != nil {
 		t.Fatal(err)

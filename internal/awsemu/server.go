@@ -178,6 +178,11 @@ type credential struct {
 	// denies every action to credentials issued before a time (the
 	// condition aws:TokenIssueTime). See Server.Revoke.
 	revoked bool
+	// usableFrom is when a key made by CreateAccessKey starts to work
+	// (the new_key_delay_ms fault); lastUsed is what GetAccessKeyLastUsed
+	// says of a long-term key. See iamkeys.go.
+	usableFrom time.Time
+	lastUsed   *keyUse
 }
 
 func (c *credential) temporary() bool { return c.token != "" }
@@ -459,6 +464,9 @@ func (s *Server) handle(ctx context.Context, c *call) (any, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
+		if aerr := s.noteKeyUse(c, cred); aerr != nil {
+			return nil, aerr
+		}
 		caller = cred
 		c.log.Caller = cred.principal.arn()
 		s.mu.Lock()
@@ -553,6 +561,8 @@ func actions(action string) (actionSpec, bool) {
 		return iam((*Server).createAccessKey), true
 	case "DeleteAccessKey":
 		return iam((*Server).deleteAccessKey), true
+	case "GetAccessKeyLastUsed":
+		return iam((*Server).getAccessKeyLastUsed), true
 	}
 	return actionSpec{}, false
 }

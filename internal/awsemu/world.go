@@ -49,6 +49,12 @@ type User struct {
 	Name       string      `json:"name"`
 	AccessKeys []AccessKey `json:"access_keys,omitempty"`
 	MFA        *MFADevice  `json:"mfa,omitempty"`
+	// IAMRequiresMFA (an addition to the brief's world shape) gives the
+	// user AWS's "manage your own credentials only with MFA" policy: IAM
+	// calls other than reading the user and its MFA devices are refused
+	// (an explicit deny) unless signed with credentials that carry MFA.
+	// See iamkeys.go.
+	IAMRequiresMFA bool `json:"iam_requires_mfa,omitempty"`
 }
 
 // ARN is the user's IAM ARN.
@@ -148,6 +154,11 @@ func (p OIDCProvider) ProviderARN(account string) string {
 // it issues, the signature time window and the TOTP steps all follow it.
 // Actions does not limit it: a server has one clock.
 //
+// NewKeyDelayMS (another addition) models IAM's eventual consistency: an
+// access key made by CreateAccessKey is refused (InvalidClientTokenId)
+// for that long after it was made, as a new key can be at STS for a few
+// seconds. Actions does not limit it either.
+//
 // SSOAccessTokenSeconds and SSORefreshTokenSeconds, when positive, replace
 // the lifetimes of the Identity Center access tokens and sessions (refresh
 // tokens) issued from then on. The other faults reach the Identity Center
@@ -162,6 +173,7 @@ type Faults struct {
 	ClockOffsetSeconds        int64    `json:"clock_offset_seconds,omitempty"`
 	SSOAccessTokenSeconds     int      `json:"sso_access_token_seconds,omitempty"`
 	SSORefreshTokenSeconds    int      `json:"sso_refresh_token_seconds,omitempty"`
+	NewKeyDelayMS             int      `json:"new_key_delay_ms,omitempty"`
 	Actions                   []string `json:"actions,omitempty"`
 }
 
@@ -184,6 +196,8 @@ func (f Faults) validate() error {
 		return fmt.Errorf("faults: sso_access_token_seconds %d is negative", f.SSOAccessTokenSeconds)
 	case f.SSORefreshTokenSeconds < 0:
 		return fmt.Errorf("faults: sso_refresh_token_seconds %d is negative", f.SSORefreshTokenSeconds)
+	case f.NewKeyDelayMS < 0:
+		return fmt.Errorf("faults: new_key_delay_ms %d is negative", f.NewKeyDelayMS)
 	case f.ClockOffsetSeconds > maxClockOffset || f.ClockOffsetSeconds < -maxClockOffset:
 		return fmt.Errorf("faults: clock_offset_seconds %d is more than a century", f.ClockOffsetSeconds)
 	}

@@ -160,6 +160,7 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	builders := map[string]func() *cobra.Command{
 		"add":                a.addCommand,
 		"remove":             a.removeCommand,
+		"rotate":             a.rotateCommand,
 		"list":               a.listCommand,
 		"exec":               a.execCommand,
 		"export":             a.exportCommand,
@@ -176,7 +177,7 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login"} {
+	for _, name := range []string{"add", "remove", "rotate", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()

@@ -81,7 +81,7 @@ func (a *app) runRemove(ctx context.Context, opts removeOptions) error {
 	}
 	n += m
 	fmt.Fprintf(a.io.Err, "kagi: deleted keys of profile %q and %d cached session(s)\n", opts.Profile, n)
-	return nil
+	return a.forgetRotation(ctx, opts.Profile)
 }
 
 // clearLegacySessions deletes the entries of profile that name no root:

@@ -282,7 +282,7 @@ func TestKeyAges(t *testing.T) {
 			t.Errorf("%s: %+v", f.Subject, f)
 		}
 	}
-	if fs[2].Subject != "old" || !strings.Contains(fs[2].Message, "91 days ago (more than 90)") || !strings.Contains(fs[2].Fix, "kagi add old") {
+	if fs[2].Subject != "old" || !strings.Contains(fs[2].Message, "91 days ago (more than 90)") || fs[2].Fix != "run `kagi rotate old`" {
 		t.Errorf("old: %+v", fs[2])
 	}
 }

@@ -43,13 +43,22 @@ func checkKeyAges(ctx context.Context, chains map[string]*config.Chain, in Input
 		if age > MaxKeyAge {
 			out = append(out, Finding{Check: CheckKeyAge, Status: Warn, Subject: subject,
 				Message: fmt.Sprintf("access key %s was created %s, %d days ago (more than %d)", id, created.UTC().Format("2006-01-02"), days, int(MaxKeyAge/(24*time.Hour))),
-				Fix:     fmt.Sprintf("rotate it: create a new access key in IAM, store it with `kagi add %s`, then delete %s", subject, id)})
+				Fix:     rotateFix(c, subject)})
 			continue
 		}
 		out = append(out, Finding{Check: CheckKeyAge, Status: OK, Subject: subject,
 			Message: fmt.Sprintf("access key %s is %d days old", id, days)})
 	}
 	return out
+}
+
+// rotateFix is the command that rotates the key: kagi rotate for keys in
+// kagi's keyring; keys in the credentials file go into the keyring first.
+func rotateFix(c *config.Chain, profile string) string {
+	if c.Source.Kind == config.KeyringKeys {
+		return fmt.Sprintf("run `kagi rotate %s`", profile)
+	}
+	return fmt.Sprintf("move the keys into kagi's keyring with `kagi add %s --import`, then run `kagi rotate %s`", profile, profile)
 }
 
 // checkClock compares this machine's clock with STS's Date, once per STS
