@@ -89,18 +89,26 @@ func SourceKeyAge(ctx context.Context, chain *config.Chain, deps Deps) (string, 
 
 // listAccessKeys calls iam:ListAccessKeys as caller (its own user).
 func (c *clients) listAccessKeys(ctx context.Context, endpoint string, caller Credentials) ([]AccessKey, error) {
-	var out struct {
-		Keys []struct {
-			ID         string `xml:"AccessKeyId"`
-			Status     string `xml:"Status"`
-			CreateDate string `xml:"CreateDate"`
-		} `xml:"ListAccessKeysResult>AccessKeyMetadata>member"`
-	}
+	var out ListAccessKeysResult
 	if err := c.iamQuery(ctx, endpoint, caller, "ListAccessKeys", nil, &out); err != nil {
 		return nil, err
 	}
-	keys := make([]AccessKey, 0, len(out.Keys))
-	for _, k := range out.Keys {
+	return out.AccessKeys()
+}
+
+// ListAccessKeysResult is iam:ListAccessKeys' XML answer, to decode into.
+type ListAccessKeysResult struct {
+	Keys []struct {
+		ID         string `xml:"AccessKeyId"`
+		Status     string `xml:"Status"`
+		CreateDate string `xml:"CreateDate"`
+	} `xml:"ListAccessKeysResult>AccessKeyMetadata>member"`
+}
+
+// AccessKeys are the answer's keys, their dates parsed.
+func (r ListAccessKeysResult) AccessKeys() ([]AccessKey, error) {
+	keys := make([]AccessKey, 0, len(r.Keys))
+	for _, k := range r.Keys {
 		t, err := time.Parse(time.RFC3339, k.CreateDate)
 		if err != nil {
 			return nil, fmt.Errorf("iam:ListAccessKeys: CreateDate %q of %s: %w", k.CreateDate, k.ID, err)

@@ -153,11 +153,7 @@ func (c *Client) once(ctx context.Context, service, action string, caller creds.
 }
 
 // AccessKey is one access key of a user as ListAccessKeys describes it.
-type AccessKey struct {
-	ID      string
-	Status  string
-	Created time.Time
-}
+type AccessKey = creds.AccessKey
 
 // LastUsed is what GetAccessKeyLastUsed says of a key; a zero At: never.
 type LastUsed struct {
@@ -179,25 +175,11 @@ func (c *Client) WhoAmI(ctx context.Context, keys creds.Credentials) (string, er
 
 // ListAccessKeys lists user's access keys.
 func (c *Client) ListAccessKeys(ctx context.Context, caller creds.Credentials, user string) ([]AccessKey, error) {
-	var out struct {
-		Keys []struct {
-			ID         string `xml:"AccessKeyId"`
-			Status     string `xml:"Status"`
-			CreateDate string `xml:"CreateDate"`
-		} `xml:"ListAccessKeysResult>AccessKeyMetadata>member"`
-	}
+	var out creds.ListAccessKeysResult
 	if err := c.call(ctx, "iam", "ListAccessKeys", caller, url.Values{"UserName": {user}}, &out); err != nil {
 		return nil, err
 	}
-	keys := make([]AccessKey, 0, len(out.Keys))
-	for _, k := range out.Keys {
-		t, err := time.Parse(time.RFC3339, k.CreateDate)
-		if err != nil {
-			return nil, fmt.Errorf("iam:ListAccessKeys: CreateDate %q of %s: %w", k.CreateDate, k.ID, err)
-		}
-		keys = append(keys, AccessKey{ID: k.ID, Status: k.Status, Created: t.UTC()})
-	}
-	return keys, nil
+	return out.AccessKeys()
 }
 
 // CreateAccessKey makes a new access key for user. It is never tried
