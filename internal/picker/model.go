@@ -63,31 +63,41 @@ const (
 // query keeps them all in their order. Ties keep the items' order.
 func (m *model) filter() {
 	q := strings.ToLower(string(m.query))
-	type scored struct{ i, rank, pos int }
+	// Within a rank: the earlier (a substring) or the tighter, then earlier
+	// (letters in order) match first, then the shorter name, as fzf breaks
+	// ties; then the items' own order.
+	type scored struct{ i, rank, a, b, length int }
 	var s []scored
 	for i, name := range m.names {
+		n := utf8.RuneCountInString(name)
 		switch {
 		case q == "":
-			s = append(s, scored{i, rankExact, 0})
+			s = append(s, scored{i, rankExact, 0, 0, 0})
 		case name == q:
-			s = append(s, scored{i, rankExact, 0})
+			s = append(s, scored{i, rankExact, 0, 0, n})
 		case strings.HasPrefix(name, q):
-			s = append(s, scored{i, rankPrefix, 0})
+			s = append(s, scored{i, rankPrefix, 0, 0, n})
 		case strings.Contains(name, q):
-			s = append(s, scored{i, rankSubstring, strings.Index(name, q)})
+			s = append(s, scored{i, rankSubstring, strings.Index(name, q), 0, n})
 		default:
-			if span, ok := subsequence(name, q); ok {
-				s = append(s, scored{i, rankSubsequence, span})
+			if span, start, ok := subsequence(name, q); ok {
+				s = append(s, scored{i, rankSubsequence, span, start, n})
 			} else if strings.Contains(m.details[i], q) {
-				s = append(s, scored{i, rankDetail, 0})
+				s = append(s, scored{i, rankDetail, 0, 0, n})
 			}
 		}
 	}
-	sort.SliceStable(s, func(a, b int) bool {
-		if s[a].rank != s[b].rank {
-			return s[a].rank < s[b].rank
+	sort.SliceStable(s, func(x, y int) bool {
+		a, b := s[x], s[y]
+		switch {
+		case a.rank != b.rank:
+			return a.rank < b.rank
+		case a.a != b.a:
+			return a.a < b.a
+		case a.b != b.b:
+			return a.b < b.b
 		}
-		return s[a].pos < s[b].pos
+		return a.length < b.length
 	})
 	m.matches = m.matches[:0]
 	for _, x := range s {
@@ -97,8 +107,8 @@ func (m *model) filter() {
 }
 
 // subsequence reports whether s holds q's runes in order, and the
-// shortest span (in runes) that does.
-func subsequence(s, q string) (span int, ok bool) {
+// shortest span (in runes) that does and where the first such starts.
+func subsequence(s, q string) (span, at int, ok bool) {
 	sr, qr := []rune(s), []rune(q)
 	best := -1
 	for start := range sr {
@@ -117,10 +127,10 @@ func subsequence(s, q string) (span int, ok bool) {
 			break // no later start can match either
 		}
 		if n := end - start + 1; best < 0 || n < best {
-			best = n
+			best, at = n, start
 		}
 	}
-	return best, best >= 0
+	return best, at, best >= 0
 }
 
 // chosen is the highlighted item's index in items, or -1 when nothing

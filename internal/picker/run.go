@@ -128,6 +128,7 @@ const (
 type screen struct {
 	w       io.Writer
 	started bool
+	lines   int // drawn last time
 }
 
 func (s *screen) draw(lines []string, cursor int) error {
@@ -137,6 +138,7 @@ func (s *screen) draw(lines []string, cursor int) error {
 		s.started = true
 	}
 	b.WriteString(hideCursor + "\r")
+	s.lines = len(lines)
 	below := len(lines) - 1
 	if below > 0 {
 		// Newlines first: at the bottom of the screen they scroll it up
@@ -164,10 +166,18 @@ func (s *screen) draw(lines []string, cursor int) error {
 }
 
 // clear removes every line the picker drew and puts the terminal's
-// settings back: the cursor is where it was before the picker.
+// settings back: the cursor is where it was before the picker. The query
+// line is cleared on its own and the rest from the line below it: erasing
+// from the top left corner to the end is clearing the whole screen, which
+// tmux (scroll-on-clear) and some terminals answer by pushing the screen
+// into the scrollback, picker lines and all.
 func (s *screen) clear() {
 	if !s.started {
 		return
 	}
-	_, _ = io.WriteString(s.w, "\r"+clearBelow+showCursor+autowrap)
+	seq := "\r" + clearLine
+	if s.lines > 1 {
+		seq += "\n" + clearBelow + fmt.Sprintf(cursorUpFmt, 1) + "\r"
+	}
+	_, _ = io.WriteString(s.w, seq+showCursor+autowrap)
 }
