@@ -45,7 +45,10 @@ kagi's own environment (AWS_PROFILE, AWS_ROLE_ARN, ...) are removed.
 
 Without PROFILE, AWS_PROFILE names it; with neither, kagi works from the
 environment alone (keys in the environment, a role from --role-arn or
-AWS_ROLE_ARN).
+AWS_ROLE_ARN). With neither and none of those variables either, at a
+terminal kagi offers the profiles to choose from, filtered as you type
+(arrows, Ctrl-N/Ctrl-P or Tab move, Enter chooses, Esc cancels); in a pipe,
+in CI (CI set) or with KAGI_NO_PICKER=1 it fails at once as before.
 
 With --server, CMD gets no keys: kagi serves the credentials from 127.0.0.1
 in the ECS container format and sets AWS_CONTAINER_CREDENTIALS_FULL_URI and

@@ -70,7 +70,7 @@ func (a *app) pickProfile(ctx context.Context, files *config.Files) (string, err
 
 // cannotPick says why the picker cannot be shown, or "".
 func (a *app) cannotPick() string {
-	if v, _ := a.io.LookupEnv("KAGI_NO_PICKER"); v != "" {
+	if v, _ := a.io.LookupEnv("KAGI_NO_PICKER"); v != "" && v != "0" && !strings.EqualFold(v, "false") {
 		return "KAGI_NO_PICKER is set"
 	}
 	if !a.io.InIsTTY {

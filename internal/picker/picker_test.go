@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -226,10 +227,18 @@ func TestPickCancelAndInterrupt(t *testing.T) {
 		}
 		checkClean(t, f)
 	}
+	// The terminal hangs up.
+	v := newVT(t, 60, 20, shell...)
+	f := startFake(t, context.Background(), v, profiles(3))
+	f.in <- chunk{err: io.EOF}
+	if _, err := f.result(); !errors.Is(err, ErrCancelled) {
+		t.Errorf("end of input: %v", err)
+	}
+	checkClean(t, f)
 	// SIGTERM: main's handler cancels the context.
 	ctx, cancel := context.WithCancel(context.Background())
-	v := newVT(t, 60, 20, shell...)
-	f := startFake(t, ctx, v, profiles(3))
+	v = newVT(t, 60, 20, shell...)
+	f = startFake(t, ctx, v, profiles(3))
 	f.typeBytes("ac")
 	cancel()
 	if _, err := f.result(); !errors.Is(err, context.Canceled) {

@@ -83,6 +83,11 @@ func run(ctx context.Context, s *session, scr *screen, items []Item) (int, error
 			keys, pending = decode(pending, true)
 			timeout = nil
 		case c := <-s.in:
+			if errors.Is(c.err, io.EOF) {
+				// The terminal hung up (Unix), or Ctrl-Z at the start of a
+				// console read (Go's console reader calls that end of file).
+				return -1, ErrCancelled
+			}
 			if c.err != nil {
 				return -1, fmt.Errorf("read from the terminal: %w", c.err)
 			}
