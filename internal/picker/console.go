@@ -28,3 +28,33 @@ func rawConsoleInMode(mode uint32) uint32 {
 func vtConsoleOutMode(mode uint32) uint32 {
 	return mode | consoleProcessedOutput | consoleVirtualTermOutput
 }
+
+// consoleInputRecord is INPUT_RECORD
+// (https://learn.microsoft.com/en-us/windows/console/input-record-str)
+// with its union read as a KEY_EVENT_RECORD: 20 bytes.
+type consoleInputRecord struct {
+	EventType       uint16
+	_               uint16
+	KeyDown         int32
+	RepeatCount     uint16
+	VirtualKeyCode  uint16
+	VirtualScanCode uint16
+	UnicodeChar     uint16
+	ControlKeyState uint32
+}
+
+const consoleKeyEvent = 0x0001 // KEY_EVENT
+
+// consoleHasChar reports whether a console read would return at once:
+// whether recs (peeked from the input buffer) hold a key press that types
+// a character (with virtual terminal input, arrows and Ctrl-C type too).
+// Key releases, Shift alone, focus, mouse and size events do not: a
+// console read skips them and waits.
+func consoleHasChar(recs []consoleInputRecord) bool {
+	for _, r := range recs {
+		if r.EventType == consoleKeyEvent && r.KeyDown != 0 && r.UnicodeChar != 0 {
+			return true
+		}
+	}
+	return false
+}

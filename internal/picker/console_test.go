@@ -1,6 +1,9 @@
 package picker
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 func TestRawConsoleModes(t *testing.T) {
 	const (
@@ -32,6 +35,35 @@ func TestRawConsoleModes(t *testing.T) {
 	} {
 		if got := vtConsoleOutMode(tc.in); got != tc.want {
 			t.Errorf("vtConsoleOutMode(%#x) = %#x, want %#x", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestConsoleHasChar(t *testing.T) {
+	if s := unsafe.Sizeof(consoleInputRecord{}); s != 20 {
+		t.Fatalf("consoleInputRecord is %d bytes, INPUT_RECORD 20", s)
+	}
+	const focusEvent, mouseEvent, sizeEvent = 0x0010, 0x0002, 0x0004
+	press := func(c uint16) consoleInputRecord {
+		return consoleInputRecord{EventType: consoleKeyEvent, KeyDown: 1, RepeatCount: 1, UnicodeChar: c}
+	}
+	release := press('a')
+	release.KeyDown = 0
+	shift := press(0)
+	shift.VirtualKeyCode = 0x10
+	for _, tc := range []struct {
+		recs []consoleInputRecord
+		want bool
+	}{
+		{nil, false},
+		{[]consoleInputRecord{release}, false},
+		{[]consoleInputRecord{shift, {EventType: focusEvent}, {EventType: mouseEvent}, {EventType: sizeEvent}}, false},
+		{[]consoleInputRecord{press('a')}, true},
+		{[]consoleInputRecord{release, shift, press(0x1b)}, true}, // an arrow's ESC, with virtual terminal input
+		{[]consoleInputRecord{press(0x03)}, true},                 // Ctrl-C, processed input off
+	} {
+		if got := consoleHasChar(tc.recs); got != tc.want {
+			t.Errorf("consoleHasChar(%+v) = %v, want %v", tc.recs, got, tc.want)
 		}
 	}
 }

@@ -51,27 +51,6 @@ func Pick(ctx context.Context, promptText string, items []Item) (int, error) {
 	return run(ctx, s, scr, items)
 }
 
-// readChunks sends what is read from f until a read fails (f closed) or
-// stop is closed.
-func readChunks(f *os.File, out chan<- chunk, stop <-chan struct{}) {
-	buf := make([]byte, 256)
-	for {
-		n, err := f.Read(buf)
-		c := chunk{b: append([]byte(nil), buf[:n]...), err: err}
-		if n == 0 && err == nil {
-			continue
-		}
-		select {
-		case out <- c:
-		case <-stop:
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 // terminalSize is the terminal's width and height, 80x24 when it cannot
 // say.
 func terminalSize(f *os.File) (width, height int) {
