@@ -73,6 +73,11 @@ func (a *app) cannotPick() string {
 	if v, _ := a.io.LookupEnv("KAGI_NO_PICKER"); v != "" && v != "0" && !strings.EqualFold(v, "false") {
 		return "KAGI_NO_PICKER is set"
 	}
+	if v, _ := a.io.LookupEnv("TERM"); v == "dumb" {
+		// Emacs' shell buffer, and terminals that move no cursor: the
+		// picker's redraws would be garbage there.
+		return "TERM is dumb"
+	}
 	if !a.io.InIsTTY {
 		// Input comes from a pipe or a file: a script, not a person.
 		return "stdin is not a terminal"

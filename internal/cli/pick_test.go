@@ -99,6 +99,7 @@ func TestPickProfileCannotAsk(t *testing.T) {
 		{"stdin not a terminal", map[string]string{"AWS_CONFIG_FILE": dir + "/config"}, false},
 		{"KAGI_NO_PICKER", map[string]string{"AWS_CONFIG_FILE": dir + "/config", "KAGI_NO_PICKER": "1"}, true},
 		{"no profiles", map[string]string{"AWS_CONFIG_FILE": dir + "/empty"}, true},
+		{"TERM=dumb", map[string]string{"AWS_CONFIG_FILE": dir + "/config", "TERM": "dumb"}, true},
 	} {
 		tc.env["AWS_SHARED_CREDENTIALS_FILE"] = dir + "/none"
 		io, _, _ := testIO(tc.env)

@@ -272,10 +272,20 @@ func (m *model) view(prompt string, width, rows int) (lines []string, cursor int
 		if it.Detail != "" {
 			text += "  " + it.Detail
 		}
-		lines = append(lines, fit(strings.TrimRight(text, " "), width-1))
+		text = fit(strings.TrimRight(text, " "), width-1)
+		if n == m.cur {
+			text = reverseVideo + text + plainVideo
+		}
+		lines = append(lines, text)
 	}
 	return lines, cursor
 }
+
+// The highlighted match is in reverse video (SGR 7), as well as marked.
+const (
+	reverseVideo = "\x1b[7m"
+	plainVideo   = "\x1b[m"
+)
 
 func itoa(n int) string {
 	if n == 0 {

@@ -134,6 +134,8 @@ func (v *vt) escape(b []byte) int {
 		for y := v.y + 1; y < v.h; y++ {
 			v.cells[y] = blank(v.w)
 		}
+	case final == 'm' && (params == "7" || params == ""):
+		// reverse video on and off: not kept, the text is what is read
 	case params == "?25" && (final == 'l' || final == 'h'):
 		v.cursorOn = final == 'h'
 	case params == "?7" && (final == 'l' || final == 'h'):
