@@ -27,12 +27,12 @@ var errPickCancelled = &hintError{
 // types, and returns the one chosen. It fails at once, with the error and
 // hint a missing profile gives without a picker (*config.NoRoleError),
 // when it cannot ask: no terminal, stdin not a terminal (a pipe, a CI
-// job), KAGI_NO_PICKER set, or no profiles at all. Esc is errPickCancelled;
-// Ctrl-C ends kagi with 130 as an interrupt does.
+// job), KAGI_NO_PICKER set, TERM=dumb, or no profiles at all. Esc is
+// errPickCancelled; Ctrl-C ends kagi with 130 as an interrupt does.
 //
 // The caller decides first that a profile is to be picked at all
-// (pickerWanted for exec): pickProfile does not look at AWS_PROFILE and
-// the environment mode variables.
+// (profileOrPick, with profileChosenBy): pickProfile does not look at
+// AWS_PROFILE and the environment mode variables.
 func (a *app) pickProfile(ctx context.Context, files *config.Files) (string, error) {
 	if why := a.cannotPick(); why != "" {
 		a.log().Printf("picker: not shown: %s", why)
