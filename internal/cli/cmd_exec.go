@@ -45,7 +45,10 @@ kagi's own environment (AWS_PROFILE, AWS_ROLE_ARN, ...) are removed.
 
 Without PROFILE, AWS_PROFILE names it; with neither, kagi works from the
 environment alone (keys in the environment, a role from --role-arn or
-AWS_ROLE_ARN).
+AWS_ROLE_ARN). With neither and none of those variables either, at a
+terminal kagi offers the profiles to choose from, filtered as you type
+(arrows, Ctrl-N/Ctrl-P or Tab move, Enter chooses, Esc cancels); in a pipe,
+in CI (CI set) or with KAGI_NO_PICKER=1 it fails at once as before.
 
 With --server, CMD gets no keys: kagi serves the credentials from 127.0.0.1
 in the ECS container format and sets AWS_CONTAINER_CREDENTIALS_FULL_URI and
@@ -137,13 +140,16 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	if len(opts.Many.Patterns) > 0 || opts.Many.AllRoles {
 		return a.runExecMany(ctx, opts.Many)
 	}
-	if opts.Server {
-		return a.runExecServer(ctx, opts)
-	}
 	// The command first: a typo costs no MFA code and no STS call.
 	argv, path, err := a.execArgv(opts.Command)
 	if err != nil {
 		return err
+	}
+	if opts.Profile, err = a.profileOrPick(ctx, opts.Profile, opts.Creds); err != nil {
+		return err
+	}
+	if opts.Server {
+		return a.runExecServer(ctx, opts)
 	}
 	got, err := a.retrieve(ctx, opts.Profile, opts.Creds)
 	if err != nil {
