@@ -36,6 +36,9 @@ type IO struct {
 	Out      io.Writer
 	Err      io.Writer
 	OutIsTTY bool
+	// InIsTTY: stdin is a terminal, where a person types (the profile
+	// picker is shown only then).
+	InIsTTY bool
 	// ErrIsTTY: stderr is a terminal, where a person reads what kagi says
 	// (exec's line before a shell).
 	ErrIsTTY bool
@@ -61,6 +64,7 @@ func SystemIO() *IO {
 		Out:       os.Stdout,
 		Err:       os.Stderr,
 		OutIsTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		InIsTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		ErrIsTTY:  term.IsTerminal(int(os.Stderr.Fd())),
 		OutWidth:  stdoutWidth,
 		LookupEnv: os.LookupEnv,

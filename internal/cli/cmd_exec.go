@@ -137,13 +137,16 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	if len(opts.Many.Patterns) > 0 || opts.Many.AllRoles {
 		return a.runExecMany(ctx, opts.Many)
 	}
-	if opts.Server {
-		return a.runExecServer(ctx, opts)
-	}
 	// The command first: a typo costs no MFA code and no STS call.
 	argv, path, err := a.execArgv(opts.Command)
 	if err != nil {
 		return err
+	}
+	if opts.Profile, err = a.profileOrPick(ctx, opts.Profile, opts.Creds); err != nil {
+		return err
+	}
+	if opts.Server {
+		return a.runExecServer(ctx, opts)
 	}
 	got, err := a.retrieve(ctx, opts.Profile, opts.Creds)
 	if err != nil {
