@@ -249,19 +249,20 @@ func (a *app) runUse(ctx context.Context, opts useOptions) error {
 }
 
 // defaultUseProfile chooses the profile of `kagi use` without PROFILE:
-// "" when the environment names one or works without one (AWS_PROFILE,
-// AWS_DEFAULT_PROFILE, AWS_ROLE_ARN, --role-arn, --oidc: retrieve reads
-// them as every command does), else the nearest .aws-profile's, else the
-// picker's choice at a terminal, else "" (and retrieve says what is
-// missing, as today).
+// "" when the environment names one or asks for environment mode
+// (AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_ROLE_ARN, --role-arn, --oidc:
+// retrieve reads them as every command does); else the nearest
+// .aws-profile's; else "" when anything else environment mode works from
+// is set (profileChosenBy); else the picker's choice at a terminal, which
+// away from one fails at once with today's error and hint.
 func (a *app) defaultUseProfile(ctx context.Context, f credFlags) (string, error) {
+	if f.RoleARN != "" || f.OIDC != "" {
+		return "", nil
+	}
 	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN"} {
 		if v, _ := a.io.LookupEnv(name); v != "" {
 			return "", nil
 		}
-	}
-	if f.RoleARN != "" || f.OIDC != "" {
-		return "", nil
 	}
 	found, err := a.findDirProfile()
 	if err != nil {
@@ -271,11 +272,7 @@ func (a *app) defaultUseProfile(ctx context.Context, f credFlags) (string, error
 		fmt.Fprintf(a.io.Err, "kagi: profile %q from %s\n", found.Profile, found.Path)
 		return found.Profile, nil
 	}
-	// PICKER (issue 14, branch shell-picker): with nothing that names a
-	// profile, offer them at a terminal:
-	//   files, err := a.loadConfig(); ...; return a.pickProfile(ctx, files)
-	// pickProfile fails at once with today's hint away from a terminal.
-	return "", nil
+	return a.profileOrPick(ctx, "", f)
 }
 
 // findDirProfile is the .aws-profile that chooses the profile in the
