@@ -26,7 +26,8 @@ region = us-east-1
 // --prompt`) what a person would: the AWS CLI first finds no credentials;
 // after `kagi use prod` the same shell's `aws sts get-caller-identity` is
 // the role, and the prompt shows "(prod 59m)"; after `kagi use --clear` the
-// segment is gone and so are the credentials. The shell's history file
+// segment is gone and so are the credentials; `kagi use` alone offers the
+// picker, and the profile picked is the shell's. The shell's history file
 // then holds `kagi use prod` and neither the secret key nor the session
 // token. PowerShell is not here: no registry this project reaches serves
 // it (docs/design.md); its code is tested through internal/shellenv's
@@ -83,7 +84,10 @@ kagi shell-init fish --prompt | source
 			NeedTool(t, sh.name)
 			s := newKagiSetup(t, useConfig)
 			writeTestFile(t, filepath.Join(s.Home, sh.rcPath), sh.rc, 0o600)
-			if err := os.MkdirAll(filepath.Join(s.Home, ".local", "share", "fish"), 0o700); err != nil {
+			// fish generates completions from man pages in the
+			// background on its first start, unless this directory is
+			// there; they would still be written when the test ends.
+			if err := os.MkdirAll(filepath.Join(s.Home, ".local", "share", "fish", "generated_completions"), 0o700); err != nil {
 				t.Fatal(err)
 			}
 			tt := newTmuxTerm(t, s.Env, "cd \"$HOME\" && "+sh.start)
@@ -126,6 +130,22 @@ kagi shell-init fish --prompt | source
 			lines = tt.waitFor("the AWS CLI's answer after --clear", hasLine(`^after-clear-\d+$`))
 			if hasLine(`^after-clear-0$`)(lines) {
 				t.Errorf("the AWS CLI still found credentials after kagi use --clear:\n%s", strings.Join(lines, "\n"))
+			}
+
+			// No profile named, none in the environment or a .aws-profile:
+			// the picker, on the terminal, filtered as one types.
+			type_("kagi use")
+			tt.waitFor("the picker", hasLine(`^kagi: profile>`))
+			tt.run("send-keys", "-l", "prod")
+			tt.waitFor("the filtered list", hasLine(`^kagi: profile> prod +1/2$`))
+			tt.run("send-keys", "Enter")
+			// The shell's next prompt, before typing on: keys typed while
+			// the picker still reads the terminal are the picker's.
+			tt.waitFor("the prompt after the picker", hasLine(`^\(prod (59m|1h00m)\) \$$`))
+			type_(strings.Replace(sh.show, "profile=", "picked=", -1))
+			lines = tt.waitFor("the picked profile", hasLine(`^picked=`))
+			if !hasLine(`^picked=prod$`)(lines) {
+				t.Errorf("the profile picked is not in the shell:\n%s", strings.Join(lines, "\n"))
 			}
 
 			type_("exit")
