@@ -14,6 +14,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/dirprofile"
 	"github.com/kagi-cli/kagi/internal/extcmd"
+	"github.com/kagi-cli/kagi/internal/promptseg"
 	"github.com/kagi-cli/kagi/internal/shellenv"
 )
 
@@ -391,37 +392,6 @@ func cut(kv string) (name, value string, ok bool) {
 	return kv, "", false
 }
 
-// promptSegment is what `kagi prompt` prints: the profile of the kagi
-// session in this environment and the time its credentials have left
-// ("prod 42m", "prod 1h05m", "prod EXPIRED"); the profile alone when there
-// is no expiry (long-term keys) or it cannot be read; "" outside a
-// session. It reads two variables and nothing else: it runs before every
-// prompt.
-func promptSegment(lookup func(string) (string, bool), now time.Time) string {
-	profile, _ := lookup("KAGI_PROFILE")
-	if profile == "" {
-		return ""
-	}
-	exp, _ := lookup("AWS_CREDENTIAL_EXPIRATION")
-	if exp == "" {
-		return profile
-	}
-	t, err := time.Parse(time.RFC3339, exp)
-	if err != nil {
-		return profile
-	}
-	left := t.Sub(now)
-	switch {
-	case left <= 0:
-		return profile + " EXPIRED"
-	case left < time.Minute:
-		return profile + " <1m"
-	case left < time.Hour:
-		return fmt.Sprintf("%s %dm", profile, int(left/time.Minute))
-	}
-	return fmt.Sprintf("%s %dh%02dm", profile, int(left/time.Hour), int(left%time.Hour/time.Minute))
-}
-
 func (a *app) promptCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "prompt",
@@ -442,7 +412,7 @@ every prompt. 'kagi shell-init SHELL' shows how to put it in the prompt.`,
 }
 
 func (a *app) runPrompt() error {
-	s := promptSegment(a.io.LookupEnv, a.io.Now())
+	s := promptseg.Segment(a.io.LookupEnv, a.io.Now())
 	if s == "" {
 		return nil
 	}
