@@ -109,7 +109,11 @@ session lasts.
 Without PROFILE: AWS_PROFILE names it, as for every kagi command; else the
 nearest .aws-profile file (one profile name) in this directory or one above
 it, up to your home directory ('kagi doctor' says which file); else, with
-AWS_ROLE_ARN or --role-arn, kagi works from the environment alone.`,
+AWS_ROLE_ARN or --role-arn, kagi works from the environment alone; else, at
+a terminal, kagi offers the profiles to choose from, filtered as you type.
+
+Exit codes: 0 when the shell has the new credentials; 1 when kagi could not
+get them (the shell is left as it was); 2 for a usage error.`,
 		Example: `  kagi use prod
   kagi use prod --region eu-west-1
   kagi use --clear`,
@@ -168,7 +172,7 @@ func (a *app) useSession() useSession {
 	var s useSession
 	s.profile, _ = a.io.LookupEnv("KAGI_PROFILE")
 	marker, ok := a.io.LookupEnv(useMarkerVar)
-	s.ours = ok && marker == s.profile
+	s.ours = ok && marker != "" && marker == s.profile
 	s.region, _ = a.io.LookupEnv(useRegionVar)
 	return s
 }
