@@ -140,6 +140,14 @@ get them (the shell is left as it was); 2 for a usage error.`,
 			return dispatch(a, opts, func(o useOptions) error { return a.runUse(cmd.Context(), o) })
 		}),
 	}
+	// The function evaluates what kagi use prints: help asked for through
+	// it (kagi use --help) goes to stderr, never to eval.
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if shell != "" {
+			c.SetOut(a.io.Err)
+		}
+		c.Parent().HelpFunc()(c, args)
+	})
 	cmd.Flags().BoolVar(&opts.Clear, "clear", false, "remove what 'kagi use' set from this shell")
 	cmd.Flags().StringVar(&shell, "shell", "", "the shell to print code for (set by the shell-init function)")
 	_ = cmd.Flags().MarkHidden("shell")
