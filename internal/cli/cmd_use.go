@@ -197,6 +197,15 @@ func (s useSession) refusal() error {
 	}
 }
 
+// nestHint is the hint of exec's refusal to run inside a kagi session:
+// in a kagi use shell the way out is kagi use --clear, not exiting.
+func (a *app) nestHint() string {
+	if s := a.useSession(); s.ours {
+		return "run 'kagi use --clear' first: this shell has the credentials of 'kagi use " + s.profile + "'"
+	}
+	return "exit the session's shell first, or unset KAGI_PROFILE if you mean to nest"
+}
+
 // setByUse are the variables the previous kagi use set in this shell (the
 // region pair only when it still holds the region kagi set): hidden from
 // this run, so that they neither choose its source (keys in the
