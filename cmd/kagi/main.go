@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	_ "github.com/kagi-cli/kagi/cmd/kagi/internal/earlyprompt" // kagi prompt, before the rest is initialized
 	"github.com/kagi-cli/kagi/internal/cli"
 )
 

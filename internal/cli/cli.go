@@ -52,6 +52,9 @@ type IO struct {
 	// programs kagi starts inherit, less kagi's secrets. nil: empty.
 	Environ func() []string
 	Now     func() time.Time
+	// Getwd is the working directory (nil: os.Getwd), where kagi use
+	// looks for a .aws-profile.
+	Getwd func() (string, error)
 }
 
 // SystemIO is the process's own standard streams and environment.
@@ -82,6 +85,10 @@ func stdoutWidth() int {
 // Main runs kagi with args (without the program name) and returns the exit
 // code. It is the only place errors become exit codes and hint lines.
 func Main(ctx context.Context, args []string, io *IO) int {
+	if len(args) == 1 && args[0] == "prompt" {
+		// Before every shell prompt: no command tree to build.
+		return report(io.Err, (&app{io: io}).runPrompt())
+	}
 	app := &app{io: io}
 	root := app.rootCommand(args)
 	root.SetArgs(args)
@@ -176,12 +183,15 @@ in ~/.aws/config that the AWS CLI already reads.`,
 		"doctor":             a.doctorCommand,
 		"sso":                func() *cobra.Command { return newSSOCmd(a) },
 		"login":              a.loginCommand,
+		"shell-init":         a.shellInitCommand,
+		"use":                a.useCommand,
+		"prompt":             a.promptCommand,
 	}
 	if build, ok := builders[plainCommand(args)]; ok {
 		root.AddCommand(build())
 		return root
 	}
-	for _, name := range []string{"add", "remove", "rotate", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login"} {
+	for _, name := range []string{"add", "remove", "rotate", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login", "use", "shell-init", "prompt"} {
 		root.AddCommand(builders[name]())
 	}
 	root.InitDefaultCompletionCmd()

@@ -35,6 +35,7 @@ per finding (the check, ok/warn/fail, what was found and the fix):
   credential_process  lines that run a kagi that is not on PATH or is another version
   mfa                 roles assumed without MFA where the config shows a device
   permissions         files and helper programs other users can change
+  profile_file        the .aws-profile that chooses the profile of 'kagi use' here
 
 With --online it also asks AWS (or AWS_ENDPOINT_URL): it obtains the
 credentials of each profile that assumes roles without MFA, as 'kagi exec'
@@ -69,6 +70,7 @@ func (a *app) runDoctor(ctx context.Context, opts doctorOptions) error {
 		in.Self = self
 	}
 	in.Files, in.FilesErr = config.Load(a.io.LookupEnv)
+	in.DirProfile.Found, in.DirProfile.Err = a.findDirProfile()
 
 	backend := a.backend
 	if backend == "" {

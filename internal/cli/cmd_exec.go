@@ -134,7 +134,7 @@ func (a *app) runExec(ctx context.Context, opts execOptions) error {
 	if p, ok := a.io.LookupEnv("KAGI_PROFILE"); ok && p != "" {
 		return &hintError{
 			err:  fmt.Errorf("already in a kagi session (KAGI_PROFILE=%q)", p),
-			hint: "exit the session's shell first, or unset KAGI_PROFILE if you mean to nest",
+			hint: a.nestHint(),
 		}
 	}
 	if len(opts.Many.Patterns) > 0 || opts.Many.AllRoles {

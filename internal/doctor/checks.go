@@ -47,6 +47,10 @@ type Inputs struct {
 	// (~/.aws/sso/cache); "" skips the sign-in check.
 	SSOCacheDir string
 
+	// DirProfile is the .aws-profile found from the working directory
+	// (internal/dirprofile), for the profile_file finding.
+	DirProfile DirProfileState
+
 	// Online holds the checks that call AWS; nil without --online.
 	Online *Online
 	Now    func() time.Time
@@ -127,6 +131,7 @@ func Run(ctx context.Context, in Inputs) []Finding {
 	if loaded {
 		out = append(out, pf...)
 	}
+	out = append(out, checkDirProfile(in.DirProfile, files, loaded, in.Env)...)
 	out = append(out, checkCredentialProcess(ctx, files, in)...)
 	out = append(out, checkMFA(chains)...)
 	if loaded {

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// BenchmarkPrompt runs `kagi prompt` as the shell does before every
+// prompt, side by side with the baseline Go process that only starts and
+// exits, in the same iterations (as BenchmarkStartup): x-baseline is
+// kagi's total over the baseline's. Goal: within 1.5x (issue 14).
+// "prompt" is the path the shell takes (earlyprompt, during
+// initialization); "prompt-after-init" is the same answer after the whole
+// program is initialized and cobra has parsed the flags, to show what the
+// early path saves.
+func BenchmarkPrompt(b *testing.B) {
+	dir := b.TempDir()
+	baseline := buildBinary(b, dir, "baseline", "./testdata/baseline")
+	kagi := buildBinary(b, dir, "kagi", ".")
+	env := []string{"PATH=/usr/bin:/bin", "KAGI_PROFILE=prod",
+		"AWS_CREDENTIAL_EXPIRATION=" + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+	run := func(b *testing.B, argv []string) time.Duration {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = env
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v\n%s", argv, err, out)
+		}
+		return time.Since(start)
+	}
+	for _, bc := range []struct {
+		name string
+		argv []string
+	}{
+		{"prompt", []string{kagi, "prompt"}},
+		{"prompt-after-init", []string{kagi, "--debug", "prompt"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var base, target time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				base += run(b, []string{baseline})
+				b.StartTimer()
+				target += run(b, bc.argv)
+			}
+			b.ReportMetric(float64(target)/float64(base), "x-baseline")
+			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "baseline-ns/op")
+		})
+	}
+}

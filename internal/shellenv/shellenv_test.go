@@ -1,0 +1,159 @@
+package shellenv
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// hostile are values no quoting may change or run: quotes of every kind,
+// expansions, escapes, separators, a newline, fish's and PowerShell's own
+// specials and its typographic quotes.
+var hostile = []string{
+	"plain",
+	"",
+	`it's`,
+	`'`,
+	`''`,
+	`'\''`,
+	`"double" and $HOME and $(touch pwned) and ` + "`touch pwned`",
+	`back\slash\\ and \'`,
+	`semi; colon & amp | pipe > gt < lt`,
+	"new\nline",
+	"tab\tand space  ",
+	`fish (command) {brace,es} *glob* ~tilde $var[1]`,
+	`ps $env:HOME @(1) ` + "`n" + ` ‘smart’ ‚low‛ “dq”`,
+	"ünïcödé 鍵",
+	"!history !! !$",
+	"%prompt%s",
+}
+
+// TestScriptRoundTrip evaluates Script's code in each shell that is
+// installed and compares every variable with what was set, byte for byte;
+// an Unset variable must be gone. A value that ran a command would leave
+// the file "pwned".
+func TestScriptRoundTrip(t *testing.T) {
+	for _, sh := range []struct {
+		shell Shell
+		argv  []string
+		// print prints NAME's value between markers, or "<unset>".
+		print func(name string) string
+	}{
+		{Bash, []string{"bash", "--norc", "--noprofile", "-c"}, posixPrint},
+		{Zsh, []string{"zsh", "-f", "-c"}, posixPrint},
+		{Fish, []string{"fish", "--no-config", "-c"}, func(n string) string {
+			return "if set -q " + n + "; printf '<%s>\\n' \"$" + n + "\"; else; echo '<unset>'; end\n"
+		}},
+		{PowerShell, []string{"pwsh", "-NoProfile", "-NonInteractive", "-Command"}, func(n string) string {
+			return "if (Test-Path Env:" + n + ") { [Console]::Out.Write('<' + $env:" + n + " + \">`n\") } else { [Console]::Out.Write(\"<unset>`n\") }\n"
+		}},
+	} {
+		t.Run(string(sh.shell), func(t *testing.T) {
+			if _, err := exec.LookPath(sh.argv[0]); err != nil {
+				t.Skipf("%s is not installed", sh.argv[0])
+			}
+			dir := t.TempDir()
+			var c Change
+			c.Unset = []string{"KAGI_GONE"}
+			var want strings.Builder
+			for i, v := range hostile {
+				if sh.shell == PowerShell && v == "" {
+					continue // PowerShell removes a variable set to ''
+				}
+				c.Set = append(c.Set, Var{Name: name(i), Value: v})
+			}
+			code := sh.shell.Script(c)
+			var prog strings.Builder
+			prog.WriteString(code)
+			prog.WriteString(sh.print("KAGI_GONE"))
+			want.WriteString("<unset>\n")
+			for _, v := range c.Set {
+				prog.WriteString(sh.print(v.Name))
+				want.WriteString("<" + v.Value + ">\n")
+			}
+			cmd := exec.Command(sh.argv[0], append(sh.argv[1:], prog.String())...)
+			cmd.Dir = dir
+			cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "KAGI_GONE=here"}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s\ncode:\n%s", err, out, code)
+			}
+			if got := strings.ReplaceAll(string(out), "\r\n", "\n"); got != want.String() {
+				t.Errorf("values read back differ\ngot:\n%s\nwant:\n%s\ncode:\n%s", got, want.String(), code)
+			}
+			if _, err := exec.Command("test", "-e", dir+"/pwned").CombinedOutput(); err == nil {
+				t.Errorf("a value ran a command")
+			}
+		})
+	}
+}
+
+func posixPrint(n string) string {
+	return "if [ -n \"${" + n + "+x}\" ]; then printf '<%s>\\n' \"$" + n + "\"; else echo '<unset>'; fi\n"
+}
+
+func name(i int) string { return "KAGI_T" + string(rune('A'+i)) }
+
+func TestQuote(t *testing.T) {
+	for _, tc := range []struct {
+		sh   Shell
+		in   string
+		want string
+	}{
+		{Bash, `it's`, `'it'\''s'`},
+		{Zsh, `a`, `'a'`},
+		{Fish, `it's \ x`, `'it\'s \\ x'`},
+		{PowerShell, `it's ‘x’`, `'it''s ‘‘x’’'`},
+	} {
+		if got := tc.sh.Quote(tc.in); got != tc.want {
+			t.Errorf("%s.Quote(%q) = %s, want %s", tc.sh, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, n := range Shells() {
+		if sh, err := Parse(n); err != nil || string(sh) != n {
+			t.Errorf("Parse(%q) = %q, %v", n, sh, err)
+		}
+	}
+	if sh, _ := Parse("pwsh"); sh != PowerShell {
+		t.Errorf("pwsh is %q", sh)
+	}
+	if _, err := Parse("tcsh"); err == nil || !strings.Contains(err.Error(), `"tcsh"`) {
+		t.Errorf("tcsh: %v", err)
+	}
+}
+
+// TestInitParses checks each installed shell reads Init's code without a
+// syntax error, with and without the prompt.
+func TestInitParses(t *testing.T) {
+	for _, tc := range []struct {
+		sh   Shell
+		argv []string
+	}{
+		{Bash, []string{"bash", "-n"}},
+		{Zsh, []string{"zsh", "-n"}},
+		{Fish, []string{"fish", "--no-execute"}},
+	} {
+		if _, err := exec.LookPath(tc.argv[0]); err != nil {
+			continue
+		}
+		for _, prompt := range []bool{false, true} {
+			cmd := exec.Command(tc.argv[0], tc.argv[1:]...)
+			cmd.Stdin = strings.NewReader(tc.sh.Init(prompt))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s (prompt %v): %v\n%s", tc.sh, prompt, err, out)
+			}
+		}
+	}
+}
+
+func TestScriptRefusesBadNames(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a bad name")
+		}
+	}()
+	Bash.Script(Change{Set: []Var{{Name: "A;rm", Value: "x"}}})
+}
