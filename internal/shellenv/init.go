@@ -27,6 +27,9 @@ func (sh Shell) Init(prompt bool) string {
 	case Zsh:
 		s = strings.ReplaceAll(posixInit, "SHELL", "zsh")
 		s = strings.ReplaceAll(s, "RCFILE", "~/.zshrc")
+		// zsh expands % sequences in PROMPT after the substitution: a
+		// profile named "a%F{red}" is shown as it is, not coloured.
+		s = strings.ReplaceAll(s, "SEGMENT", `"${__kagi_s//\%/%%}"`)
 		if prompt {
 			s += zshPrompt
 		} else {
@@ -35,6 +38,7 @@ func (sh Shell) Init(prompt bool) string {
 	default:
 		s = strings.ReplaceAll(posixInit, "SHELL", "bash")
 		s = strings.ReplaceAll(s, "RCFILE", "~/.bashrc")
+		s = strings.ReplaceAll(s, "SEGMENT", `"$__kagi_s"`)
 		if prompt {
 			s += bashPrompt
 		} else {
@@ -66,7 +70,7 @@ kagi() {
 # ("prod 42m", "prod EXPIRED"); nothing outside a kagi session.
 __kagi_ps1() {
   local __kagi_s
-  __kagi_s=$(command kagi prompt 2>/dev/null) && [ -n "$__kagi_s" ] && printf '(%s) ' "$__kagi_s"
+  __kagi_s=$(command kagi prompt 2>/dev/null) && [ -n "$__kagi_s" ] && printf '(%s) ' SEGMENT
   return 0
 }
 `

@@ -1,10 +1,25 @@
 package shellenv
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 )
+
+// needShell skips a test of a shell that is not installed, except under
+// KAGI_INTEROP_REQUIRED (CI installs bash, zsh and fish), where it fails.
+// PowerShell installs from no registry this machine reaches: it is tested
+// as text, and skips even there.
+func needShell(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("KAGI_INTEROP_REQUIRED") != "" && name != "pwsh" {
+			t.Fatalf("%s is not installed (KAGI_INTEROP_REQUIRED is set)", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+}
 
 // hostile are values no quoting may change or run: quotes of every kind,
 // expansions, escapes, separators, a newline, fish's and PowerShell's own
@@ -49,9 +64,7 @@ func TestScriptRoundTrip(t *testing.T) {
 		}},
 	} {
 		t.Run(string(sh.shell), func(t *testing.T) {
-			if _, err := exec.LookPath(sh.argv[0]); err != nil {
-				t.Skipf("%s is not installed", sh.argv[0])
-			}
+			needShell(t, sh.argv[0])
 			dir := t.TempDir()
 			var c Change
 			c.Unset = []string{"KAGI_GONE"}
@@ -136,16 +149,39 @@ func TestInitParses(t *testing.T) {
 		{Zsh, []string{"zsh", "-n"}},
 		{Fish, []string{"fish", "--no-execute"}},
 	} {
-		if _, err := exec.LookPath(tc.argv[0]); err != nil {
-			continue
-		}
-		for _, prompt := range []bool{false, true} {
-			cmd := exec.Command(tc.argv[0], tc.argv[1:]...)
-			cmd.Stdin = strings.NewReader(tc.sh.Init(prompt))
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("%s (prompt %v): %v\n%s", tc.sh, prompt, err, out)
+		t.Run(string(tc.sh), func(t *testing.T) {
+			needShell(t, tc.argv[0])
+			for _, prompt := range []bool{false, true} {
+				cmd := exec.Command(tc.argv[0], tc.argv[1:]...)
+				cmd.Stdin = strings.NewReader(tc.sh.Init(prompt))
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("%s (prompt %v): %v\n%s", tc.sh, prompt, err, out)
+				}
 			}
-		}
+		})
+	}
+}
+
+// zsh expands % sequences in PROMPT after the segment is substituted: the
+// segment is escaped, so a profile named with a % shows as it is.
+func TestZshPromptShowsAPercentAsItIs(t *testing.T) {
+	needShell(t, "zsh")
+	dir := t.TempDir()
+	fake := dir + "/kagi"
+	// A stand-in for `kagi prompt`, which prints what its environment says.
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nprintf '%s 5m\\n' \"$KAGI_PROFILE\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	script := Zsh.Init(true) + "\nprint -rP -- \"$PROMPT\"\n"
+	cmd := exec.Command("zsh", "-f")
+	cmd.Stdin = strings.NewReader("PROMPT='> '\n" + script)
+	cmd.Env = []string{"PATH=" + dir + ":/usr/bin:/bin", "KAGI_PROFILE=a%F{red}b%%c"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("zsh: %v\n%s", err, out)
+	}
+	if got, want := string(out), "(a%F{red}b%%c 5m) > \n"; got != want {
+		t.Errorf("the prompt is %q, want %q", got, want)
 	}
 }
 
