@@ -51,6 +51,8 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "demo: the emulator did not start" >&2; cat "$tmp/emu.err" >&2; exit 1; }
 export AWS_ENDPOINT_URL=$url
+# The console's federation endpoint is no AWS SDK service: its own variable.
+export KAGI_FEDERATION_ENDPOINT=$url/federation
 echo "local AWS emulator (STS + IAM, SigV4-checked) at $url; HOME=$HOME"
 
 step cat '~/.aws/config'
@@ -97,6 +99,33 @@ step kagi list '# stored keys and cached sessions'
 
 step curl "$url/_emu/stats" '# one GetSessionToken for everything above'
 curl -fsS "$url/_emu/stats"; echo
+
+# In the shell you are in: the function shell-init prints (for ~/.bashrc)
+# sets the credentials in this shell, from the cache: no code.
+step 'eval "$(kagi shell-init bash)"; kagi use prod; kagi prompt'
+eval "$("$kagi" shell-init bash)"
+kagi use prod
+"$kagi" prompt
+"${whoami[@]}"
+kagi use --clear
+
+step kagi login prod --stdout '# the console, signed in as the role, from the cached session'
+"$kagi" login prod --stdout | sed 's/\(SigninToken=.\{12\}\).*/\1.../'
+
+# IAM Identity Center: one sign-in (here $BROWSER is curl pressing Allow on
+# the emulator's device page, as you would in the browser), a profile for
+# every account and role the user is assigned, then all of them at once.
+cat >"$tmp/approve.sh" <<'SH'
+#!/bin/sh
+exec curl -fsS --noproxy '*' -o /dev/null -X POST "$1"
+SH
+chmod 700 "$tmp/approve.sh"
+step kagi sso login --sso-session corp --use-device-code
+BROWSER=$tmp/approve.sh "$kagi" sso login --sso-session corp --use-device-code 2>&1
+step kagi sso profiles --write
+"$kagi" sso profiles --write 2>&1
+step kagi exec --profiles "'sandbox-*,audit-*'" -- "${whoami[@]}"
+"$kagi" exec --profiles 'sandbox-*,audit-*' -- "${whoami[@]}" 2>&1
 
 # A source_profile loop: a peer spins forever on this; kagi names the loop.
 cat >"$tmp/loop.config" <<'CFG'
