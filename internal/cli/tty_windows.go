@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/kagi-cli/kagi/internal/termmode"
 )
 
 // The constants of tty_console.go are Windows's.
@@ -17,23 +19,5 @@ var _ = [1]struct{}{}[consoleEchoInput^windows.ENABLE_ECHO_INPUT|
 // and returns what turns it back on. It works through SyscallConn, so the
 // handle stays owned by in.
 func echoOff(in *os.File) (restore func(), err error) {
-	rc, err := in.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var old uint32
-	if cerr := rc.Control(func(fd uintptr) {
-		if err = windows.GetConsoleMode(windows.Handle(fd), &old); err != nil {
-			return
-		}
-		err = windows.SetConsoleMode(windows.Handle(fd), hiddenConsoleMode(old))
-	}); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		_ = rc.Control(func(fd uintptr) { _ = windows.SetConsoleMode(windows.Handle(fd), old) })
-	}, nil
+	return termmode.Set(in, hiddenConsoleMode)
 }

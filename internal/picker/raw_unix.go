@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/kagi-cli/kagi/internal/termmode"
 )
 
 // makeRaw puts the terminal in raw mode (no echo, no line editing, each
@@ -17,27 +19,7 @@ import (
 // as it is. It works through SyscallConn, never Fd, so the file stays
 // non-blocking and a pending read ends when it is closed.
 func makeRaw(in, _ *os.File) (restore func(), err error) {
-	rc, err := in.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var old *unix.Termios
-	if cerr := rc.Control(func(fd uintptr) {
-		old, err = unix.IoctlGetTermios(int(fd), ioctlGetTermios)
-		if err != nil {
-			return
-		}
-		t := rawTermios(*old)
-		err = unix.IoctlSetTermios(int(fd), ioctlSetTermios, &t)
-	}); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		_ = rc.Control(func(fd uintptr) { _ = unix.IoctlSetTermios(int(fd), ioctlSetTermios, old) })
-	}, nil
+	return termmode.Set(in, rawTermios)
 }
 
 // rawTermios is t with input raw: cfmakeraw's input and local flags,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/kagi-cli/kagi/internal/termmode"
 )
 
 // The constants of console.go are Windows's.
@@ -21,38 +23,16 @@ var _ = [1]struct{}{}[consoleEchoInput^windows.ENABLE_ECHO_INPUT|
 // vtConsoleOutMode, and returns what puts both back. It works through
 // SyscallConn, so the handles stay owned by in and out.
 func makeRaw(in, out *os.File) (restore func(), err error) {
-	restoreIn, err := setMode(in, rawConsoleInMode)
+	restoreIn, err := termmode.Set(in, rawConsoleInMode)
 	if err != nil {
 		return nil, err
 	}
-	restoreOut, err := setMode(out, vtConsoleOutMode)
+	restoreOut, err := termmode.Set(out, vtConsoleOutMode)
 	if err != nil {
 		restoreIn()
 		return nil, err
 	}
 	return func() { restoreOut(); restoreIn() }, nil
-}
-
-func setMode(f *os.File, mode func(uint32) uint32) (restore func(), err error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var old uint32
-	if cerr := rc.Control(func(fd uintptr) {
-		if err = windows.GetConsoleMode(windows.Handle(fd), &old); err != nil {
-			return
-		}
-		err = windows.SetConsoleMode(windows.Handle(fd), mode(old))
-	}); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		_ = rc.Control(func(fd uintptr) { _ = windows.SetConsoleMode(windows.Handle(fd), old) })
-	}, nil
 }
 
 // size is the console window's size (not its buffer's, which is taller).

@@ -1,6 +1,6 @@
 //go:build aix || linux || solaris || zos
 
-package cli
+package termmode
 
 import "golang.org/x/sys/unix"
 
