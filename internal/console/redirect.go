@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/loopback"
 )
 
 // Redirect is a one-shot redirect to a secret URL from a listener on
@@ -18,7 +20,10 @@ import (
 // /proc/PID/cmdline or ps): the opener gets
 // http://127.0.0.1:PORT/RANDOM instead, which answers one GET with a 302
 // to the secret and then nothing (410), and stops listening when the
-// browser has been sent on or the time is up.
+// browser has been sent on or the time is up. That loopback URL is in the
+// browser's argv in turn: where the system tells who made a connection
+// (Linux), one made by another user is refused (403) and spends nothing;
+// see package loopback.
 type Redirect struct {
 	// URL is the loopback URL to open.
 	URL string
@@ -26,6 +31,18 @@ type Redirect struct {
 	srv    *http.Server
 	served chan struct{}
 	once   sync.Once
+
+	mu      sync.Mutex
+	refused error // the last connection of another user, refused
+}
+
+// Refused is the last connection refused because another user made it
+// (a *loopback.ForeignError), or nil: worth a warning, since that user
+// read the link from the browser's argv.
+func (r *Redirect) Refused() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused
 }
 
 // NewRedirect listens on 127.0.0.1 for one request on a random path that
@@ -55,6 +72,16 @@ func NewRedirect(target string) (*Redirect, error) {
 			// listener through DNS rebinding.
 			if req.Host != host || req.URL.Path != path || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
 				http.NotFound(w, req)
+				return
+			}
+			// The link is in the browser's argv, which every user of the
+			// machine can read: a connection another user made neither
+			// learns the sign-in link nor spends it.
+			if err := loopback.CheckRequest(req); err != nil {
+				r.mu.Lock()
+				r.refused = err
+				r.mu.Unlock()
+				http.Error(w, "kagi: this link is not yours", http.StatusForbidden)
 				return
 			}
 			if req.Method == http.MethodHead {

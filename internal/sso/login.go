@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -153,7 +154,12 @@ func (t *Tokens) authCodeFlow(ctx context.Context, client *ssooidc.Client, s con
 	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
 	state := randomString(32)
 
-	cb, err := listenCallback(state)
+	var warnOnce sync.Once
+	cb, err := listenCallback(state, func(err error) {
+		warnOnce.Do(func() {
+			fmt.Fprintf(t.out(), "kagi: warning: %v: it tried to answer the sign-in with the state from the browser's command line\n", err)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
