@@ -588,6 +588,15 @@ attack_second_home() {
 
 # ------------------------------------------- attacks on issues 12, 13, 14 --
 
+# need_cmd ATTACK TRIED COMMAND...: does this build have the command? (An
+# older build, from before issues 12 to 14, has no login, sso, use, prompt.)
+need_cmd() {
+  local a=$1 t=$2; shift 2
+  if ! env -i HOME=/nonexistent "$KAGI" "$@" --help >/dev/null 2>&1; then
+    row "$a" "$t" "not run: this build has no \`kagi $*\`" "not run"; return 1
+  fi
+}
+
 # as_attacker CMD...: run a command as the other local user.
 as_attacker() { timeout -k 2 20 setpriv --reuid="$ATTACKER" --regid="$ATTACKER" --clear-groups env -i PATH=/usr/local/bin:/usr/bin:/bin "$@"; }
 
@@ -627,6 +636,7 @@ EOF
 # the browser's argv (/proc/PID/cmdline) and fetches it before the browser.
 attack_login_race() {
   need_root "13 console link fetched first by another user" "-" users || return
+  need_cmd "13 console link fetched first by another user" "-" login || return
   local d CACHE KT=30 AS_USER=$VICTIM
   d=$(attack_dir 13)
   CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
@@ -673,6 +683,7 @@ EOF
 # write profiles, as the attacker).
 attack_sso_csrf() {
   need_root "14 sign-in callback answered first by another user" "-" users || return
+  need_cmd "14 sign-in callback answered first by another user" "-" sso login || return
   local d CACHE KT=30 AS_USER=$VICTIM
   d=$(attack_dir 14)
   CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
@@ -709,6 +720,7 @@ EOF
 # from a credential_process (quotes, $(...), backquotes, newlines) must reach
 # the shell as values, never as code, in bash, zsh and fish.
 attack_use_injection() {
+  need_cmd "15 shell code in profile, region, credentials" "-" use || return
   local d CACHE KT=30 sh
   local -a EXTRA=()
   d=$(attack_dir 15); CACHE=$(new_cache); cleanup_paths+=("$CACHE")
@@ -754,6 +766,7 @@ EOF
 # 16. kagi prompt: KAGI_PROFILE comes from the environment, the segment goes
 # into PS1 and so to the terminal: no escape sequence may arrive raw.
 attack_prompt_escapes() {
+  need_cmd "16 escape sequences in the prompt" "-" prompt || return
   local d KT=10
   local -a EXTRA=()
   d=$(attack_dir 16)
@@ -773,6 +786,7 @@ attack_prompt_escapes() {
 # not pick the attacker's choice.
 attack_planted_aws_profile() {
   need_root "17 .aws-profile planted by another user" "-" users || return
+  need_cmd "17 .aws-profile planted by another user" "-" use || return
   local d CACHE KT=30
   d=$(attack_dir 17 "$VICTIM")
   CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
@@ -805,6 +819,7 @@ EOF
 # as the attacker).
 attack_sso_cache() {
   need_root "18 SSO token cache: FIFO, planted token" "-" users || return
+  need_cmd "18 SSO token cache: FIFO, planted token" "-" sso profiles || return
   local d CACHE KT=20 AS_USER=$VICTIM
   local -a EXTRA=()
   d=$(attack_dir 18)
@@ -826,6 +841,72 @@ attack_sso_cache() {
   row "18 SSO token cache: FIFO, planted token" "victim's ~/.aws/sso/cache/<session>.json is a FIFO: \`kagi export prod-admin\`; then the cache dir is 0777 and kagi-attacker plants a token of mallory's sign-in: \`kagi sso profiles\`" \
     "FIFO: exit $rc1 in $(secs "$t0" "$t1") s \`$(first 'kagi: error' "$d/err1" 140)\`; planted token: exit $rc2, lists mallory's account: $as_mallory \`$(first 'kagi: error' "$d/err2" 140)\`" \
     "$(verdict test "$rc1" = 1 -a "$(secs "$t0" "$t1" | cut -d. -f1)" -lt 5 -a "$as_mallory" = no)"
+}
+
+# 19. kagi sso profiles --write edits ~/.aws/config: another user made the
+# victim's config a symbolic link to a file of their own (or the victim
+# linked it to a shared one): kagi must neither read the attacker's profiles
+# nor write into their file.
+attack_sso_write_link() {
+  need_root "19 sso profiles --write, config linked to another user's file" "-" users || return
+  need_cmd "19 sso profiles --write, config linked to another user's file" "-" sso profiles || return
+  local d CACHE KT=20 AS_USER=$VICTIM
+  local -a EXTRA=()
+  d=$(attack_dir 19)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0755 "$d/att"; chown "$ATTACKER:" "$d/att"
+  sso_config "$d"
+  as_attacker sh -c "cat >'$d/att/config'" <"$d/home/.aws/config"
+  rm "$d/home/.aws/config"
+  ln -s "$d/att/config" "$d/home/.aws/config"
+  local minted tokfile=$d/home/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json
+  minted=$(emu -X POST -d '{"user": "alice@example.com"}' "$url/_emu/sso/token" | jq -r .accessToken)
+  mkdir -p "$d/home/.aws/sso/cache"
+  printf '{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "%s", "expiresAt": "2099-01-01T00:00:00Z"}' "$minted" >"$tokfile"
+  chmod 600 "$tokfile"; chmod 700 "$d/home/.aws/sso/cache" "$d/home/.aws/sso"
+  chown -R "$VICTIM:" "$d/home"; chown -h "$VICTIM:" "$d/home/.aws/config"
+  local sum0 sum1
+  sum0=$(sha256sum <"$d/att/config")
+  k "$d" sso profiles --sso-session corp --write >"$d/out" 2>"$d/err"; local rc=$?
+  sum1=$(sha256sum <"$d/att/config")
+  local changed=no; [ "$sum0" = "$sum1" ] || changed=yes
+  row "19 sso profiles --write, config linked to another user's file" "victim's ~/.aws/config is a symlink to a file kagi-attacker owns (holding the sso-session); victim runs \`kagi sso profiles --write\`" \
+    "exit $rc; attacker's file changed: $changed; \`$(first 'kagi: error' "$d/err" 200)\`" \
+    "$(verdict test "$rc" != 0 -a "$changed" = no)"
+}
+
+# 20. kagi rotate's lock in a state directory another user can write (a
+# shared XDG_STATE_HOME): the attacker creates the lock file the victim's
+# rotation will use and holds it.
+attack_rotate_lock() {
+  need_root "20 rotate lock held in a shared state directory" "-" users || return
+  need_cmd "20 rotate lock held in a shared state directory" "-" rotate || return
+  local d CACHE KT=20 AS_USER=$VICTIM
+  local -a EXTRA=()
+  d=$(attack_dir 20 "$VICTIM")
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 1777 "$d/state"
+  as_attacker sh -c "umask 0; mkdir -p '$d/state/kagi/key-ids'"
+  printf '[profile plain]\n' >"$d/home/.aws/config"; chown "$VICTIM:" "$d/home/.aws/config"; chmod 600 "$d/home/.aws/config"
+  EXTRA=(XDG_STATE_HOME="$d/state")
+  add_keys "$d" plain AKIAREDTEAMPLAIN0004 rt-plain-secret-not-real
+  # The lock's name is public: a hash of the keyring's identity and the
+  # profile. The attacker makes every lock file kagi could use and holds it.
+  local lockname
+  lockname=$(printf 'file\0%s\0plain' "$d/home/.local/share/kagi/keyring" | sha256sum | cut -c1-32)
+  as_attacker sh -c "umask 0; : >'$d/state/kagi/key-ids/rotate-$lockname.lock'; exec flock '$d/state/kagi/key-ids/rotate-$lockname.lock' sleep 30" &
+  local holder=$!
+  sleep 0.3
+  local before after
+  before=$(requests_by CreateAccessKey AKIAREDTEAMPLAIN0004)
+  k "$d" rotate plain >"$d/out" 2>"$d/err"; local rc=$?
+  after=$(requests_by CreateAccessKey AKIAREDTEAMPLAIN0004)
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  local names_dir=no
+  grep -q 'state directory' "$d/err" && names_dir=yes
+  row "20 rotate lock held in a shared state directory" "XDG_STATE_HOME is a shared sticky directory; kagi-attacker makes kagi/key-ids 0777 there, creates the rotation's lock file (its name is a hash of public values) and holds a flock on it; victim runs \`kagi rotate plain\`" \
+    "exit $rc; CreateAccessKey calls: $((after - before)); error names the unsafe directory: $names_dir; \`$(first 'kagi: error' "$d/err" 200)\`" \
+    "$(verdict test "$rc" = 1 -a "$names_dir" = yes -a "$((after - before))" = 0)"
 }
 
 # ------------------------------------------------------------------- run --
@@ -856,6 +937,8 @@ run 15 attack_use_injection
 run 16 attack_prompt_escapes
 run 17 attack_planted_aws_profile
 run 18 attack_sso_cache
+run 19 attack_sso_write_link
+run 20 attack_rotate_lock
 
 held=0 lost=0
 echo "kagi: $KAGI ($("$KAGI" version 2>/dev/null | head -n1 | cut -c1-100); sha256 $(sha256sum "$KAGI" | cut -c1-12))"

@@ -22,6 +22,10 @@ type UnsafeDirError struct {
 }
 
 func (e *UnsafeDirError) Error() string {
+	var w *fsguard.WritableError
+	if errors.As(e.Err, &w) {
+		return fmt.Sprintf("refusing the state directory %s for a lock: %s", e.Dir, w.Reason)
+	}
 	return fmt.Sprintf("refusing the state directory %s for a lock: %v", e.Dir, e.Err)
 }
 func (e *UnsafeDirError) Unwrap() error { return e.Err }
