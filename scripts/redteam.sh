@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Red-team run of issue 9 ("Trust: credentials only where they belong"):
+# Red-team run of issue 9 ("Trust: credentials only where they belong"),
+# extended to the surfaces of issues 12 to 14 (rows 13 to 20):
 # attacks one kagi binary and prints a markdown table, one row per attack:
 # what was tried, what was measured, and whether the promise held. Every
 # verdict comes from a check in this script, never from a hand-written word.
@@ -689,21 +690,35 @@ attack_sso_csrf() {
   CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
   mkdir -m 0777 "$d/x"
   sso_config "$d"
+  # The browser: waits for the attacker's try, follows a loopback link to
+  # the authorize URL (a build that gives it one), signs in as alice.
   cat >"$d/x/browser" <<EOF
 #!/bin/sh
 i=0
 while [ ! -e $d/x/attacked ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
-loc=\$(curl -s -o /dev/null -w '%{redirect_url}' --data "\${1#*\?}&user=alice%40example.com" "\${1%%\?*}")
+u=\$1
+case \$u in *authorize*) ;; *) u=\$(curl -s -o /dev/null -w '%{redirect_url}' "\$u") ;; esac
+loc=\$(curl -s -o /dev/null -w '%{redirect_url}' --data "\${u#*\?}&user=alice%40example.com" "\${u%%\?*}")
 curl -s -o /dev/null -w '%{http_code}' "\$loc" >$d/x/browser.out
 EOF
   chmod 755 "$d/x/browser"
   chown -R "$VICTIM:" "$d/home"
   local -a EXTRA=(BROWSER="$d/x/browser")
   k "$d" sso login --sso-session corp >"$d/out" 2>"$d/err" &
-  local kp=$! u att=none
-  u=$(find_argv '/authorize\?.*redirect_uri=')
+  local kp=$! u att=
+  # The attacker takes what the browser's argv holds: the authorize URL, or
+  # a loopback link that redirects to it (which it then fetches first).
+  u=$(find_argv '/authorize\?.*redirect_uri=|^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{40,}$')
+  case $u in
+    "") att="nothing in any argv" ;;
+    *authorize*) ;;
+    *) local via
+       via=$(as_attacker curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$u")
+       att="loopback link in argv, fetched: ${via%% *}"
+       u=${via#* }; case $u in *authorize*) ;; *) u= ;; esac ;;
+  esac
   if [ -n "$u" ]; then
-    att=$(as_attacker sh -c 'loc=$(curl -s -o /dev/null -w "%{redirect_url}" --data "${1#*\?}&user=mallory%40example.com" "${1%%\?*}"); curl -s -o /dev/null -w "%{http_code}" "$loc"' - "$u")
+    att="$att; mallory's code to the listener: $(as_attacker sh -c 'loc=$(curl -s -o /dev/null -w "%{redirect_url}" --data "${1#*\?}&user=mallory%40example.com" "${1%%\?*}"); curl -s -o /dev/null -w "%{http_code}" "$loc"' - "$u")"
   fi
   touch "$d/x/attacked"
   wait "$kp"; local rc=$?
@@ -711,8 +726,54 @@ EOF
   local as_mallory=no as_alice=no
   grep -q 666666666666 "$d/profiles" && as_mallory=yes
   grep -q 222222222222 "$d/profiles" && as_alice=yes
-  row "14 sign-in callback answered first by another user" "victim runs \`kagi sso login\` (PKCE); kagi-attacker reads the authorize URL from the browser's argv, signs in there as mallory and sends mallory's code to the victim's listener first" \
-    "attacker's request to the listener: $att; victim's browser after it: $(cat "$d/x/browser.out" 2>/dev/null); sso login exit $rc; then \`kagi sso profiles\` (exit $prc) lists mallory's account: $as_mallory, alice's: $as_alice; \`$(first 'kagi: \(warning\|error\)' "$d/err" 160)\`" \
+  row "14 sign-in callback answered first by another user" "victim runs \`kagi sso login\` (PKCE); kagi-attacker reads the authorize URL from the browser's argv (or the loopback link there, and fetches it first), signs in there as mallory and sends mallory's code to the victim's listener first" \
+    "attacker: ${att#; }; victim's browser after it: $(cat "$d/x/browser.out" 2>/dev/null); sso login exit $rc; then \`kagi sso profiles\` (exit $prc) lists mallory's account: $as_mallory, alice's: $as_alice; \`$(first 'kagi: \(warning\|error\)' "$d/err" 160)\`" \
+    "$(verdict test "$as_mallory" = no -a "$as_alice" = yes -a "$rc" = 0)"
+}
+
+# 14b. The same with the device code flow: the verification URL the browser
+# is opened on carries the user code; another user approves it as mallory.
+attack_sso_device_csrf() {
+  need_root "14b device code approved first by another user" "-" users || return
+  need_cmd "14b device code approved first by another user" "-" sso login || return
+  local d CACHE KT=30 AS_USER=$VICTIM
+  d=$(attack_dir 14b)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0777 "$d/x"
+  sso_config "$d"
+  cat >"$d/x/browser" <<EOF
+#!/bin/sh
+i=0
+while [ ! -e $d/x/attacked ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
+u=\$1
+case \$u in *user_code=*) ;; *) u=\$(curl -s -o /dev/null -w '%{redirect_url}' "\$u") ;; esac
+curl -s -o /dev/null -w '%{http_code}' --data "user=alice%40example.com" "\$u" >$d/x/browser.out
+EOF
+  chmod 755 "$d/x/browser"
+  chown -R "$VICTIM:" "$d/home"
+  local -a EXTRA=(BROWSER="$d/x/browser")
+  k "$d" sso login --sso-session corp --use-device-code >"$d/out" 2>"$d/err" &
+  local kp=$! u att=
+  u=$(find_argv '/device\?user_code=|^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{40,}$')
+  case $u in
+    "") att="nothing in any argv" ;;
+    *user_code=*) ;;
+    *) local via
+       via=$(as_attacker curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$u")
+       att="loopback link in argv, fetched: ${via%% *}"
+       u=${via#* }; case $u in *user_code=*) ;; *) u= ;; esac ;;
+  esac
+  if [ -n "$u" ]; then
+    att="$att; approved as mallory: $(as_attacker curl -s -o /dev/null -w '%{http_code}' --data 'user=mallory%40example.com' "$u")"
+  fi
+  touch "$d/x/attacked"
+  wait "$kp"; local rc=$?
+  k "$d" sso profiles --sso-session corp >"$d/profiles" 2>"$d/perr"; local prc=$?
+  local as_mallory=no as_alice=no
+  grep -q 666666666666 "$d/profiles" && as_mallory=yes
+  grep -q 222222222222 "$d/profiles" && as_alice=yes
+  row "14b device code approved first by another user" "victim runs \`kagi sso login --use-device-code\`; kagi-attacker reads the verification URL with the user code from the browser's argv (or the loopback link there, and fetches it first) and approves the code as mallory" \
+    "attacker: ${att#; }; victim's browser after it: $(cat "$d/x/browser.out" 2>/dev/null); sso login exit $rc; then \`kagi sso profiles\` (exit $prc) lists mallory's account: $as_mallory, alice's: $as_alice; \`$(first 'kagi: \(warning\|error\)' "$d/err" 160)\`" \
     "$(verdict test "$as_mallory" = no -a "$as_alice" = yes -a "$rc" = 0)"
 }
 
@@ -933,6 +994,7 @@ run 11 attack_seed
 run 12 attack_second_home
 run 13 attack_login_race
 run 14 attack_sso_csrf
+run 14 attack_sso_device_csrf
 run 15 attack_use_injection
 run 16 attack_prompt_escapes
 run 17 attack_planted_aws_profile
