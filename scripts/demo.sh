@@ -115,9 +115,12 @@ step kagi login prod --stdout '# the console, signed in as the role, from the ca
 # IAM Identity Center: one sign-in (here $BROWSER is curl pressing Allow on
 # the emulator's device page, as you would in the browser), a profile for
 # every account and role the user is assigned, then all of them at once.
+# kagi gives the browser a one-time link on 127.0.0.1 that redirects to the
+# device page (the user code stays out of the browser's argv).
 cat >"$tmp/approve.sh" <<'SH'
 #!/bin/sh
-exec curl -fsS --noproxy '*' -o /dev/null -X POST "$1"
+page=$(curl -fsS --noproxy '*' -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+exec curl -fsS --noproxy '*' -o /dev/null -X POST "$page"
 SH
 chmod 700 "$tmp/approve.sh"
 step kagi sso login --sso-session corp --use-device-code

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Red-team run of issue 9 ("Trust: credentials only where they belong"):
+# Red-team run of issue 9 ("Trust: credentials only where they belong"),
+# extended to the surfaces of issues 12 to 14 (rows 13 to 20):
 # attacks one kagi binary and prints a markdown table, one row per attack:
 # what was tried, what was measured, and whether the promise held. Every
 # verdict comes from a check in this script, never from a hand-written word.
@@ -90,7 +91,13 @@ user_json() { # N [extra key]
   echo '{"account": "111111111111", "name": "rtplain", "access_keys": [{"id": "AKIAREDTEAMPLAIN0004", "secret": "rt-plain-secret-not-real"}]}'
   echo '], "roles": ['
   echo "{\"arn\": \"$ADMIN_ROLE\", \"trust\": {\"principals\": [\"arn:aws:iam::$ACCOUNT:root\"], \"require_mfa\": true}, \"max_session_duration\": 43200}"
-  echo ']}'
+  echo '],'
+  # IAM Identity Center (rows 14, 18): the victim alice, and mallory, whom
+  # the attacker can sign in as (another employee of the same company).
+  echo '"sso": {"start_url": "https://example.awsapps.com/start", "region": "us-east-1", "users": ['
+  echo '  {"name": "alice@example.com", "assignments": [{"account": "222222222222", "account_name": "alice-prod", "role": "AdministratorAccess"}]},'
+  echo '  {"name": "mallory@example.com", "assignments": [{"account": "666666666666", "account_name": "mallory-sandbox", "role": "AdministratorAccess"}]}]}'
+  echo '}'
 } >"$tmp/world.json"
 
 "$awsemu" serve --world "$tmp/world.json" --addr 127.0.0.1:0 >"$tmp/emu.out" 2>"$tmp/emu.err" &
@@ -580,6 +587,389 @@ attack_second_home() {
     "$(verdict test "$rc1" = 0 -a "$ran" = no)"
 }
 
+# ------------------------------------------- attacks on issues 12, 13, 14 --
+
+# need_cmd ATTACK TRIED COMMAND...: does this build have the command? (An
+# older build, from before issues 12 to 14, has no login, sso, use, prompt.)
+need_cmd() {
+  local a=$1 t=$2; shift 2
+  if ! env -i HOME=/nonexistent "$KAGI" "$@" --help >/dev/null 2>&1; then
+    row "$a" "$t" "not run: this build has no \`kagi $*\`" "not run"; return 1
+  fi
+}
+
+# as_attacker CMD...: run a command as the other local user.
+as_attacker() { timeout -k 2 20 setpriv --reuid="$ATTACKER" --regid="$ATTACKER" --clear-groups env -i PATH=/usr/local/bin:/usr/bin:/bin "$@"; }
+
+# find_argv PATTERN: as the attacker, the first argument of any process on
+# the machine that matches PATTERN (read from /proc/PID/cmdline, as ps does),
+# polled for up to 10 s.
+find_argv() {
+  as_attacker sh -c '
+    i=0
+    while [ $i -lt 200 ]; do
+      for f in /proc/[0-9]*/cmdline; do
+        u=$(tr "\0" "\n" <"$f" 2>/dev/null | grep -m1 -E "$1") && { echo "$u"; exit 0; }
+      done
+      sleep 0.05; i=$((i + 1))
+    done
+    exit 1' - "$1"
+}
+
+# sso_config DIR: profile prod-admin of [sso-session corp] (alice's account).
+sso_config() {
+  cat >>"$1/home/.aws/config" <<EOF
+[profile prod-admin]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = AdministratorAccess
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+EOF
+  chmod 600 "$1/home/.aws/config"
+}
+
+# 13. kagi login: another local user reads the one-time loopback link from
+# the browser's argv (/proc/PID/cmdline) and fetches it before the browser.
+attack_login_race() {
+  need_root "13 console link fetched first by another user" "-" users || return
+  need_cmd "13 console link fetched first by another user" "-" login || return
+  local d CACHE KT=30 AS_USER=$VICTIM
+  d=$(attack_dir 13)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0777 "$d/x"
+  cat >"$d/home/.aws/config" <<EOF
+[profile plain]
+region = us-east-1
+EOF
+  chmod 600 "$d/home/.aws/config"
+  # The browser: waits until the attacker has tried (at most 10 s), then
+  # fetches the link it was given, without following the redirect.
+  cat >"$d/x/browser" <<EOF
+#!/bin/sh
+i=0
+while [ ! -e $d/x/attacked ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
+curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "\$1" >$d/x/browser.out
+EOF
+  chmod 755 "$d/x/browser"
+  chown -R "$VICTIM:" "$d/home"
+  add_keys "$d" plain AKIAREDTEAMPLAIN0004 rt-plain-secret-not-real
+  local -a EXTRA=(BROWSER="$d/x/browser" KAGI_FEDERATION_ENDPOINT="$url/federation")
+  k "$d" login plain >"$d/out" 2>"$d/err" &
+  local kp=$! u att
+  u=$(find_argv '^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{40,}$')
+  if [ -n "$u" ]; then
+    att=$(as_attacker curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$u")
+  else
+    att="no link found in any argv"
+  fi
+  touch "$d/x/attacked"
+  wait "$kp"; local rc=$?
+  local got_link=no browser_link=no
+  case $att in *SigninToken=*) got_link=yes ;; esac
+  grep -q 'SigninToken=' "$d/x/browser.out" 2>/dev/null && browser_link=yes
+  row "13 console link fetched first by another user" "victim (kagi-victim) runs \`kagi login plain\`; kagi-attacker finds the loopback link in the browser's argv (/proc/PID/cmdline) and fetches it first" \
+    "attacker's fetch: $(echo "$att" | cut -c1-3), got the sign-in link: $got_link; browser's fetch after it: $(cut -c1-3 "$d/x/browser.out" 2>/dev/null), got the link: $browser_link; kagi exit $rc; \`$(first 'kagi: warning' "$d/err" 160)\`" \
+    "$(verdict test "$got_link" = no -a "$browser_link" = yes -a "$rc" = 0)"
+}
+
+# 14. kagi sso login (authorization code with PKCE): another local user
+# reads the authorize URL (state, loopback port) from the browser's argv,
+# signs in there as themselves, and delivers their own authorization code
+# to the victim's listener first (a login CSRF: the victim would work, and
+# write profiles, as the attacker).
+attack_sso_csrf() {
+  need_root "14 sign-in callback answered first by another user" "-" users || return
+  need_cmd "14 sign-in callback answered first by another user" "-" sso login || return
+  local d CACHE KT=30 AS_USER=$VICTIM
+  d=$(attack_dir 14)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0777 "$d/x"
+  sso_config "$d"
+  # The browser: waits for the attacker's try, follows a loopback link to
+  # the authorize URL (a build that gives it one), signs in as alice.
+  cat >"$d/x/browser" <<EOF
+#!/bin/sh
+i=0
+while [ ! -e $d/x/attacked ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
+u=\$1
+case \$u in *authorize*) ;; *) u=\$(curl -s -o /dev/null -w '%{redirect_url}' "\$u") ;; esac
+loc=\$(curl -s -o /dev/null -w '%{redirect_url}' --data "\${u#*\?}&user=alice%40example.com" "\${u%%\?*}")
+curl -s -o /dev/null -w '%{http_code}' "\$loc" >$d/x/browser.out
+EOF
+  chmod 755 "$d/x/browser"
+  chown -R "$VICTIM:" "$d/home"
+  local -a EXTRA=(BROWSER="$d/x/browser")
+  k "$d" sso login --sso-session corp >"$d/out" 2>"$d/err" &
+  local kp=$! u att=
+  # The attacker takes what the browser's argv holds: the authorize URL, or
+  # a loopback link that redirects to it (which it then fetches first).
+  u=$(find_argv '/authorize\?.*redirect_uri=|^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{40,}$')
+  case $u in
+    "") att="nothing in any argv" ;;
+    *authorize*) ;;
+    *) local via
+       via=$(as_attacker curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$u")
+       att="loopback link in argv, fetched: ${via%% *}"
+       u=${via#* }; case $u in *authorize*) ;; *) u= ;; esac ;;
+  esac
+  if [ -n "$u" ]; then
+    att="$att; mallory's code to the listener: $(as_attacker sh -c 'loc=$(curl -s -o /dev/null -w "%{redirect_url}" --data "${1#*\?}&user=mallory%40example.com" "${1%%\?*}"); curl -s -o /dev/null -w "%{http_code}" "$loc"' - "$u")"
+  fi
+  touch "$d/x/attacked"
+  wait "$kp"; local rc=$?
+  k "$d" sso profiles --sso-session corp >"$d/profiles" 2>"$d/perr"; local prc=$?
+  local as_mallory=no as_alice=no
+  grep -q 666666666666 "$d/profiles" && as_mallory=yes
+  grep -q 222222222222 "$d/profiles" && as_alice=yes
+  row "14 sign-in callback answered first by another user" "victim runs \`kagi sso login\` (PKCE); kagi-attacker reads the authorize URL from the browser's argv (or the loopback link there, and fetches it first), signs in there as mallory and sends mallory's code to the victim's listener first" \
+    "attacker: ${att#; }; victim's browser after it: $(cat "$d/x/browser.out" 2>/dev/null); sso login exit $rc; then \`kagi sso profiles\` (exit $prc) lists mallory's account: $as_mallory, alice's: $as_alice; \`$(first 'kagi: \(warning\|error\)' "$d/err" 160)\`" \
+    "$(verdict test "$as_mallory" = no -a "$as_alice" = yes -a "$rc" = 0)"
+}
+
+# 14b. The same with the device code flow: the verification URL the browser
+# is opened on carries the user code; another user approves it as mallory.
+attack_sso_device_csrf() {
+  need_root "14b device code approved first by another user" "-" users || return
+  need_cmd "14b device code approved first by another user" "-" sso login || return
+  local d CACHE KT=30 AS_USER=$VICTIM
+  d=$(attack_dir 14b)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0777 "$d/x"
+  sso_config "$d"
+  cat >"$d/x/browser" <<EOF
+#!/bin/sh
+i=0
+while [ ! -e $d/x/attacked ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
+u=\$1
+case \$u in *user_code=*) ;; *) u=\$(curl -s -o /dev/null -w '%{redirect_url}' "\$u") ;; esac
+curl -s -o /dev/null -w '%{http_code}' --data "user=alice%40example.com" "\$u" >$d/x/browser.out
+EOF
+  chmod 755 "$d/x/browser"
+  chown -R "$VICTIM:" "$d/home"
+  local -a EXTRA=(BROWSER="$d/x/browser")
+  k "$d" sso login --sso-session corp --use-device-code >"$d/out" 2>"$d/err" &
+  local kp=$! u att=
+  u=$(find_argv '/device\?user_code=|^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{40,}$')
+  case $u in
+    "") att="nothing in any argv" ;;
+    *user_code=*) ;;
+    *) local via
+       via=$(as_attacker curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$u")
+       att="loopback link in argv, fetched: ${via%% *}"
+       u=${via#* }; case $u in *user_code=*) ;; *) u= ;; esac ;;
+  esac
+  if [ -n "$u" ]; then
+    att="$att; approved as mallory: $(as_attacker curl -s -o /dev/null -w '%{http_code}' --data 'user=mallory%40example.com' "$u")"
+  fi
+  touch "$d/x/attacked"
+  wait "$kp"; local rc=$?
+  k "$d" sso profiles --sso-session corp >"$d/profiles" 2>"$d/perr"; local prc=$?
+  local as_mallory=no as_alice=no
+  grep -q 666666666666 "$d/profiles" && as_mallory=yes
+  grep -q 222222222222 "$d/profiles" && as_alice=yes
+  row "14b device code approved first by another user" "victim runs \`kagi sso login --use-device-code\`; kagi-attacker reads the verification URL with the user code from the browser's argv (or the loopback link there, and fetches it first) and approves the code as mallory" \
+    "attacker: ${att#; }; victim's browser after it: $(cat "$d/x/browser.out" 2>/dev/null); sso login exit $rc; then \`kagi sso profiles\` (exit $prc) lists mallory's account: $as_mallory, alice's: $as_alice; \`$(first 'kagi: \(warning\|error\)' "$d/err" 160)\`" \
+    "$(verdict test "$as_mallory" = no -a "$as_alice" = yes -a "$rc" = 0)"
+}
+
+# 15. kagi use through the shell function: hostile values in the config and
+# from a credential_process (quotes, $(...), backquotes, newlines) must reach
+# the shell as values, never as code, in bash, zsh and fish.
+attack_use_injection() {
+  need_cmd "15 shell code in profile, region, credentials" "-" use || return
+  local d CACHE KT=30 sh
+  local -a EXTRA=()
+  d=$(attack_dir 15); CACHE=$(new_cache); cleanup_paths+=("$CACHE")
+  local region="x'; touch $d/PWNED-region; '"
+  cat >"$d/cp" <<EOF
+#!/bin/sh
+cat <<'J'
+{"Version": 1, "AccessKeyId": "ASIAREDTEAM\$(touch $d/PWNED-key)", "SecretAccessKey": "s'\"\`touch $d/PWNED-secret\`", "SessionToken": "t\\n\$(touch $d/PWNED-token)\\n';touch $d/PWNED-nl;'", "Expiration": "2099-01-01T00:00:00Z"}
+J
+EOF
+  chmod 755 "$d/cp"
+  cat >"$d/home/.aws/config" <<EOF
+[profile p\$(touch $d/PWNED-name)\`touch $d/PWNED-bq\`;x]
+credential_process = $d/cp
+region = $region
+EOF
+  chmod 600 "$d/home/.aws/config"
+  local name="p\$(touch $d/PWNED-name)\`touch $d/PWNED-bq\`;x" results="" ok=true
+  for sh in bash zsh fish; do
+    command -v "$sh" >/dev/null || { results="$results $sh: not installed;"; continue; }
+    local prog
+    case $sh in
+      fish) prog="kagi shell-init fish | source; kagi use \$argv[1]; or exit 7; printf '%s' \"\$AWS_REGION\" >$d/$sh.region; printf '%s' \"\$AWS_SESSION_TOKEN\" >$d/$sh.token" ;;
+      *) prog="eval \"\$(kagi shell-init $sh)\"; kagi use \"\$1\" || exit 7; printf '%s' \"\$AWS_REGION\" >$d/$sh.region; printf '%s' \"\$AWS_SESSION_TOKEN\" >$d/$sh.token" ;;
+    esac
+    local kdir; kdir=$(dirname "$KAGI")
+    timeout -k 5 30 env -i PATH="$kdir:/usr/local/bin:/usr/bin:/bin" HOME="$d/home" LANG=C.UTF-8 KAGI_BACKEND=file \
+      KAGI_FILE_PASSPHRASE="$PASS" KAGI_CACHE_DIR="$CACHE" XDG_CONFIG_HOME="$d/xdg" \
+      "$sh" -c "$prog" $([ "$sh" = fish ] || echo "$sh") "$name" </dev/null >"$d/$sh.out" 2>"$d/$sh.err"
+    local rc=$? reg_ok=no tok_ok=no
+    [ "$(cat "$d/$sh.region" 2>/dev/null)" = "$region" ] && reg_ok=yes
+    [ "$(cat "$d/$sh.token" 2>/dev/null)" = "$(printf 't\n$(touch %s/PWNED-token)\n'"'"';touch %s/PWNED-nl;'"'" "$d" "$d")" ] && tok_ok=yes
+    results="$results $sh: exit $rc, region exact: $reg_ok, token exact: $tok_ok;"
+    [ "$rc" = 0 ] && [ $reg_ok = yes ] && [ $tok_ok = yes ] || ok=false
+  done
+  local pwned; pwned=$(ls "$d" | grep -c '^PWNED' || true)
+  [ "$pwned" = 0 ] || ok=false
+  row "15 shell code in profile, region, credentials" "a profile named \`p\$(touch ..)\\\`touch ..\\\`;x\`, \`region = x'; touch ..; '\`, a credential_process whose key, secret and token hold quotes, \`\$(...)\`, backquotes and newlines; \`kagi use\` through the shell-init function" \
+    "injected commands run: $pwned;$results" \
+    "$(verdict $ok)"
+}
+
+# 16. kagi prompt: KAGI_PROFILE comes from the environment, the segment goes
+# into PS1 and so to the terminal: no escape sequence may arrive raw.
+attack_prompt_escapes() {
+  need_cmd "16 escape sequences in the prompt" "-" prompt || return
+  local d KT=10
+  local -a EXTRA=()
+  d=$(attack_dir 16)
+  local hostile
+  hostile=$(printf 'prod\033]0;PWNED-TITLE\007\033]52;c;cHduZWQ=\007\033[2J\302\2331A\r\342\200\256x')
+  EXTRA=(KAGI_PROFILE="$hostile" AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00Z)
+  k "$d" prompt >"$d/out" 2>"$d/err"; local rc=$?
+  local bad
+  bad=$(LC_ALL=C grep -c -P '[\x00-\x08\x0a-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]' <(head -c -1 "$d/out") || true)
+  row "16 escape sequences in the prompt" "KAGI_PROFILE holds OSC 0 (window title), OSC 52 (clipboard), CSI 2J, a C1 CSI, CR and a bidi override; \`kagi prompt\`" \
+    "exit $rc; output lines holding a control character: $bad; output: \`$(LC_ALL=C od -An -c "$d/out" | tr -s ' ' | head -c 150 | tr -d '\n' | sed 's/|/\\|/g')\`" \
+    "$(verdict test "$rc" = 0 -a "$bad" = 0)"
+}
+
+# 17. .aws-profile: another user plants one above the victim's directory in
+# a shared sticky directory (as /tmp is); \`kagi use\` with no profile must
+# not pick the attacker's choice.
+attack_planted_aws_profile() {
+  need_root "17 .aws-profile planted by another user" "-" users || return
+  need_cmd "17 .aws-profile planted by another user" "-" use || return
+  local d CACHE KT=30
+  d=$(attack_dir 17 "$VICTIM")
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 1777 "$d/shared"
+  setpriv --reuid="$VICTIM" --regid="$VICTIM" --clear-groups mkdir "$d/shared/victim-project"
+  as_attacker sh -c "echo admin >'$d/shared/.aws-profile'"
+  cat >"$d/cp" <<'EOF'
+#!/bin/sh
+echo '{"Version": 1, "AccessKeyId": "ASIAADMINPROFILE", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}'
+EOF
+  chmod 755 "$d/cp"
+  cat >"$d/home/.aws/config" <<EOF
+[profile admin]
+credential_process = $d/cp
+EOF
+  chown "$VICTIM:" "$d/home/.aws/config"; chmod 600 "$d/home/.aws/config"
+  local kdir; kdir=$(dirname "$KAGI")
+  (cd "$d/shared/victim-project" && timeout -k 5 30 setpriv --reuid="$VICTIM" --regid="$VICTIM" --clear-groups env -i \
+    PATH="$kdir:/usr/local/bin:/usr/bin:/bin" HOME="$d/home" LANG=C.UTF-8 KAGI_BACKEND=file KAGI_FILE_PASSPHRASE="$PASS" KAGI_CACHE_DIR="$CACHE" \
+    bash -c 'eval "$(kagi shell-init bash)"; kagi use; rc=$?; echo "rc=$rc key=${AWS_ACCESS_KEY_ID:-none}"' </dev/null >"$d/out" 2>"$d/err")
+  local got; got=$(grep -o 'key=[A-Z]*' "$d/out" | cut -d= -f2)
+  row "17 .aws-profile planted by another user" "kagi-attacker writes \`admin\` to .aws-profile in a shared sticky directory above the victim's project; victim runs \`kagi use\` (no profile) there" \
+    "$(grep -o 'rc=[0-9]*' "$d/out"); credentials set: ${got:-none}; \`$(first 'kagi: error' "$d/err" 200)\`" \
+    "$(verdict test "${got:-none}" = none)"
+}
+
+# 18. The IAM Identity Center token cache: a FIFO where the token file is
+# (kagi must not hang), and, with a cache directory others can write, a
+# token of the attacker's own sign-in planted there (the victim would work
+# as the attacker).
+attack_sso_cache() {
+  need_root "18 SSO token cache: FIFO, planted token" "-" users || return
+  need_cmd "18 SSO token cache: FIFO, planted token" "-" sso profiles || return
+  local d CACHE KT=20 AS_USER=$VICTIM
+  local -a EXTRA=()
+  d=$(attack_dir 18)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  sso_config "$d"
+  local tokfile=$d/home/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json
+  mkdir -p "$d/home/.aws/sso/cache"
+  mkfifo "$tokfile"
+  chown -R "$VICTIM:" "$d/home"
+  local t0 t1
+  t0=$(now); k "$d" export prod-admin >"$d/out1" 2>"$d/err1"; local rc1=$?; t1=$(now)
+  rm -f "$tokfile"
+  chmod 0777 "$d/home/.aws/sso/cache"
+  local minted
+  minted=$(emu -X POST -d '{"user": "mallory@example.com"}' "$url/_emu/sso/token" | jq -r .accessToken)
+  as_attacker sh -c "printf '%s' '{\"startUrl\": \"https://example.awsapps.com/start\", \"region\": \"us-east-1\", \"accessToken\": \"$minted\", \"expiresAt\": \"2099-01-01T00:00:00Z\"}' >'$tokfile'"
+  k "$d" sso profiles --sso-session corp >"$d/out2" 2>"$d/err2"; local rc2=$?
+  local as_mallory=no; grep -q 666666666666 "$d/out2" && as_mallory=yes
+  row "18 SSO token cache: FIFO, planted token" "victim's ~/.aws/sso/cache/<session>.json is a FIFO: \`kagi export prod-admin\`; then the cache dir is 0777 and kagi-attacker plants a token of mallory's sign-in: \`kagi sso profiles\`" \
+    "FIFO: exit $rc1 in $(secs "$t0" "$t1") s \`$(first 'kagi: error' "$d/err1" 140)\`; planted token: exit $rc2, lists mallory's account: $as_mallory \`$(first 'kagi: error' "$d/err2" 140)\`" \
+    "$(verdict test "$rc1" = 1 -a "$(secs "$t0" "$t1" | cut -d. -f1)" -lt 5 -a "$as_mallory" = no)"
+}
+
+# 19. kagi sso profiles --write edits ~/.aws/config: another user made the
+# victim's config a symbolic link to a file of their own (or the victim
+# linked it to a shared one): kagi must neither read the attacker's profiles
+# nor write into their file.
+attack_sso_write_link() {
+  need_root "19 sso profiles --write, config linked to another user's file" "-" users || return
+  need_cmd "19 sso profiles --write, config linked to another user's file" "-" sso profiles || return
+  local d CACHE KT=20 AS_USER=$VICTIM
+  local -a EXTRA=()
+  d=$(attack_dir 19)
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 0755 "$d/att"; chown "$ATTACKER:" "$d/att"
+  sso_config "$d"
+  as_attacker sh -c "cat >'$d/att/config'" <"$d/home/.aws/config"
+  rm "$d/home/.aws/config"
+  ln -s "$d/att/config" "$d/home/.aws/config"
+  local minted tokfile=$d/home/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json
+  minted=$(emu -X POST -d '{"user": "alice@example.com"}' "$url/_emu/sso/token" | jq -r .accessToken)
+  mkdir -p "$d/home/.aws/sso/cache"
+  printf '{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "%s", "expiresAt": "2099-01-01T00:00:00Z"}' "$minted" >"$tokfile"
+  chmod 600 "$tokfile"; chmod 700 "$d/home/.aws/sso/cache" "$d/home/.aws/sso"
+  chown -R "$VICTIM:" "$d/home"; chown -h "$VICTIM:" "$d/home/.aws/config"
+  local sum0 sum1
+  sum0=$(sha256sum <"$d/att/config")
+  k "$d" sso profiles --sso-session corp --write >"$d/out" 2>"$d/err"; local rc=$?
+  sum1=$(sha256sum <"$d/att/config")
+  local changed=no; [ "$sum0" = "$sum1" ] || changed=yes
+  row "19 sso profiles --write, config linked to another user's file" "victim's ~/.aws/config is a symlink to a file kagi-attacker owns (holding the sso-session); victim runs \`kagi sso profiles --write\`" \
+    "exit $rc; attacker's file changed: $changed; \`$(first 'kagi: error' "$d/err" 200)\`" \
+    "$(verdict test "$rc" != 0 -a "$changed" = no)"
+}
+
+# 20. kagi rotate's lock in a state directory another user can write (a
+# shared XDG_STATE_HOME): the attacker creates the lock file the victim's
+# rotation will use and holds it.
+attack_rotate_lock() {
+  need_root "20 rotate lock held in a shared state directory" "-" users || return
+  need_cmd "20 rotate lock held in a shared state directory" "-" rotate || return
+  local d CACHE KT=20 AS_USER=$VICTIM
+  local -a EXTRA=()
+  d=$(attack_dir 20 "$VICTIM")
+  CACHE=$(new_cache); cleanup_paths+=("$CACHE"); chown "$VICTIM:" "$CACHE"
+  mkdir -m 1777 "$d/state"
+  as_attacker sh -c "umask 0; mkdir -p '$d/state/kagi/key-ids'"
+  printf '[profile plain]\n' >"$d/home/.aws/config"; chown "$VICTIM:" "$d/home/.aws/config"; chmod 600 "$d/home/.aws/config"
+  EXTRA=(XDG_STATE_HOME="$d/state")
+  add_keys "$d" plain AKIAREDTEAMPLAIN0004 rt-plain-secret-not-real
+  # The lock's name is public: a hash of the keyring's identity and the
+  # profile. The attacker makes every lock file kagi could use and holds it.
+  local lockname
+  lockname=$(printf 'file\0%s\0plain' "$d/home/.local/share/kagi/keyring" | sha256sum | cut -c1-32)
+  as_attacker sh -c "umask 0; : >'$d/state/kagi/key-ids/rotate-$lockname.lock'; exec flock '$d/state/kagi/key-ids/rotate-$lockname.lock' sleep 30" &
+  local holder=$!
+  sleep 0.3
+  local before after
+  before=$(requests_by CreateAccessKey AKIAREDTEAMPLAIN0004)
+  k "$d" rotate plain >"$d/out" 2>"$d/err"; local rc=$?
+  after=$(requests_by CreateAccessKey AKIAREDTEAMPLAIN0004)
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  local names_dir=no
+  grep -q 'state directory' "$d/err" && names_dir=yes
+  row "20 rotate lock held in a shared state directory" "XDG_STATE_HOME is a shared sticky directory; kagi-attacker makes kagi/key-ids 0777 there, creates the rotation's lock file (its name is a hash of public values) and holds a flock on it; victim runs \`kagi rotate plain\`" \
+    "exit $rc; CreateAccessKey calls: $((after - before)); error names the unsafe directory: $names_dir; \`$(first 'kagi: error' "$d/err" 200)\`" \
+    "$(verdict test "$rc" = 1 -a "$names_dir" = yes -a "$((after - before))" = 0)"
+}
+
 # ------------------------------------------------------------------- run --
 
 # REDTEAM_ONLY="1 7" runs only those attacks; REDTEAM_KEEP=1 keeps the
@@ -602,6 +992,15 @@ run 9 attack_big_config big
 run 10 attack_writable_config
 run 11 attack_seed
 run 12 attack_second_home
+run 13 attack_login_race
+run 14 attack_sso_csrf
+run 14 attack_sso_device_csrf
+run 15 attack_use_injection
+run 16 attack_prompt_escapes
+run 17 attack_planted_aws_profile
+run 18 attack_sso_cache
+run 19 attack_sso_write_link
+run 20 attack_rotate_lock
 
 held=0 lost=0
 echo "kagi: $KAGI ($("$KAGI" version 2>/dev/null | head -n1 | cut -c1-100); sha256 $(sha256sum "$KAGI" | cut -c1-12))"

@@ -232,7 +232,11 @@ func (a *app) openConsole(ctx context.Context, link, profile string) error {
 		who = fmt.Sprintf("profile %q", profile)
 	}
 	fmt.Fprintf(a.io.Err, "kagi: opening the AWS console for %s in the browser\n", who)
-	if err := rd.Wait(ctx, browserWait); err != nil {
+	err = rd.Wait(ctx, browserWait)
+	if ref := rd.Refused(); ref != nil {
+		fmt.Fprintf(a.io.Err, "kagi: warning: %v: it tried to take the sign-in link from the browser's command line\n", ref)
+	}
+	if err != nil {
 		if errors.Is(err, console.ErrNotOpened) {
 			return &hintError{err: fmt.Errorf("%w within %s", err, browserWait), hint: "run with --stdout and open the link yourself"}
 		}

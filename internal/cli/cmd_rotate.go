@@ -208,6 +208,13 @@ func (a *app) rotateOne(ctx context.Context, files *config.Files, opts rotateOpt
 		}
 		defer lock.Unlock()
 	} else {
+		// A directory another user can write or a link: a lock there
+		// keeps nobody out, so no rotation runs (two at once could
+		// delete both the old and the new key).
+		var unsafe *keyring.UnsafeDirError
+		if errors.As(err, &unsafe) {
+			return rotate.Result{}, unsafe
+		}
 		a.log().Printf("rotate: no lock: %v", err)
 	}
 	chain, err := config.Resolve(files, config.Request{Profile: profile, Env: a.io.LookupEnv})

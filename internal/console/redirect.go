@@ -1,108 +1,13 @@
 package console
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"sync"
-	"time"
-)
+import "github.com/kagi-cli/kagi/internal/loopback"
 
-// Redirect is a one-shot redirect to a secret URL from a listener on
-// 127.0.0.1, so that a browser can be opened on it without the secret in
-// the opener's argv (where every user of the machine can read it, in
-// /proc/PID/cmdline or ps): the opener gets
-// http://127.0.0.1:PORT/RANDOM instead, which answers one GET with a 302
-// to the secret and then nothing (410), and stops listening when the
-// browser has been sent on or the time is up.
-type Redirect struct {
-	// URL is the loopback URL to open.
-	URL string
+// Redirect is the one-time loopback redirect the browser is opened on; it
+// lives in package loopback, shared with the Identity Center sign-in.
+type Redirect = loopback.Redirect
 
-	srv    *http.Server
-	served chan struct{}
-	once   sync.Once
-}
-
-// NewRedirect listens on 127.0.0.1 for one request on a random path that
-// is redirected to target.
-func NewRedirect(target string) (*Redirect, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("a loopback listener for the browser: %v", err)
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	path := "/" + base64.RawURLEncoding.EncodeToString(b)
-	host := ln.Addr().String()
-	r := &Redirect{URL: "http://" + host + path, served: make(chan struct{})}
-	var mu sync.Mutex
-	used := false
-	r.srv = &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			h := w.Header()
-			h.Set("Cache-Control", "no-store")
-			h.Set("Referrer-Policy", "no-referrer")
-			// The Host check keeps a page elsewhere from reaching the
-			// listener through DNS rebinding.
-			if req.Host != host || req.URL.Path != path || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
-				http.NotFound(w, req)
-				return
-			}
-			if req.Method == http.MethodHead {
-				// A probe (a link preview, an opener checking the URL)
-				// neither learns the link nor spends it.
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-			mu.Lock()
-			first := !used
-			used = true
-			mu.Unlock()
-			if !first {
-				http.Error(w, "kagi: this link has been used", http.StatusGone)
-				return
-			}
-			h.Set("Location", target)
-			w.WriteHeader(http.StatusFound)
-			r.once.Do(func() { close(r.served) })
-		}),
-	}
-	go func() { _ = r.srv.Serve(ln) }() // ends with Close
-	return r, nil
-}
+// NewRedirect: see loopback.NewRedirect.
+func NewRedirect(target string) (*Redirect, error) { return loopback.NewRedirect(target) }
 
 // ErrNotOpened is Wait's error when no browser came for the link in time.
-var ErrNotOpened = errors.New("no browser opened the sign-in link")
-
-// Wait returns when the browser has been redirected (nil), the timeout has
-// passed (ErrNotOpened) or ctx is done; the listener is closed then.
-func (r *Redirect) Wait(ctx context.Context, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	var err error
-	select {
-	case <-r.served:
-	case <-t.C:
-		err = ErrNotOpened
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	r.Close()
-	return err
-}
-
-// Close stops the listener, letting an answer being written finish.
-func (r *Redirect) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = r.srv.Shutdown(ctx)
-}
+var ErrNotOpened = loopback.ErrNotOpened

@@ -248,7 +248,7 @@ func (m *model) view(prompt string, width, rows int) (lines []string, cursor int
 		info = "  " + itoa(len(m.matches)) + "/" + itoa(len(m.items))
 	}
 	if rows == 0 && len(m.matches) > 0 {
-		info = "  [" + m.items[m.matches[m.cur]].Name + "]" + info
+		info = "  [" + visible(m.items[m.matches[m.cur]].Name) + "]" + info
 	}
 	lines = append(lines, fit(q+info, width-1))
 	if rows == 0 {
@@ -256,7 +256,7 @@ func (m *model) view(prompt string, width, rows int) (lines []string, cursor int
 	}
 	nameWidth := 0
 	for _, i := range m.matches {
-		nameWidth = max(nameWidth, stringWidth(m.items[i].Name))
+		nameWidth = max(nameWidth, stringWidth(visible(m.items[i].Name)))
 	}
 	nameWidth = min(nameWidth, 32)
 	if len(m.matches) == 0 {
@@ -268,9 +268,9 @@ func (m *model) view(prompt string, width, rows int) (lines []string, cursor int
 		if n == m.cur {
 			mark = "> "
 		}
-		text := mark + pad(it.Name, nameWidth)
+		text := mark + pad(visible(it.Name), nameWidth)
 		if it.Detail != "" {
-			text += "  " + it.Detail
+			text += "  " + visible(it.Detail)
 		}
 		text = fit(strings.TrimRight(text, " "), width-1)
 		if n == m.cur {
@@ -298,6 +298,43 @@ func itoa(n int) string {
 		b[i] = byte('0' + n%10)
 	}
 	return string(b[i:])
+}
+
+// visible is s as the picker draws it: names and details come from the
+// config, which anything may have written, and go straight to the
+// terminal. A control character (C0, DEL, C1: the start of an escape
+// sequence that could retitle the window, write the clipboard or repaint
+// the list), a byte that is not UTF-8 and a character that reorders text
+// (bidirectional overrides and isolates) are drawn as "?".
+func visible(s string) string {
+	ok := true
+	for _, r := range s {
+		if !drawable(r) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !drawable(r) {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func drawable(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f, r == utf8.RuneError:
+		return false
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return false
+	}
+	return true
 }
 
 // pad is s with spaces up to width columns (s is not cut).

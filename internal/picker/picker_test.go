@@ -350,3 +350,34 @@ func TestPickNoMatch(t *testing.T) {
 	}
 	checkClean(t, f)
 }
+
+// The red team's attack on the picker: a profile name or detail in the
+// config (written by hand, by a tool, or from an SSO account name) that
+// holds an escape sequence must not be drawn raw: it could retitle the
+// window, write the clipboard (OSC 52) or repaint the list so that the
+// highlighted line is not the profile Enter picks.
+func TestViewDrawsNoControlCharactersOfNames(t *testing.T) {
+	items := []Item{
+		{Name: "prod\x1b]52;c;cHduZWQ=\x07", Detail: "111:admin\x1b[2J"},
+		{Name: "dev\u009b1A\r\x1b[7mprod", Detail: "\u202eevil"},
+		{Name: "ok", Detail: "222:x"},
+	}
+	m := newModel(items)
+	for _, rows := range []int{0, 10} {
+		m.cur = 0
+		lines, _ := m.view("kagi: profile> ", 80, rows)
+		for _, l := range lines {
+			l = strings.TrimPrefix(l, reverseVideo)
+			l = strings.TrimSuffix(l, plainVideo)
+			for _, r := range l {
+				if r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e {
+					t.Errorf("rows %d: line %q holds %U", rows, l, r)
+				}
+			}
+		}
+	}
+	// Enter still picks the profile by its real name.
+	if got := items[m.chosen()].Name; got != items[0].Name {
+		t.Errorf("chosen %q", got)
+	}
+}

@@ -18,6 +18,7 @@ func Segment(lookup func(string) (string, bool), now time.Time) string {
 	if profile == "" {
 		return ""
 	}
+	profile = Printable(profile)
 	exp, _ := lookup("AWS_CREDENTIAL_EXPIRATION")
 	if exp == "" {
 		return profile
@@ -41,4 +42,50 @@ func Segment(lookup func(string) (string, bool), now time.Time) string {
 		pad = "0"
 	}
 	return profile + " " + strconv.Itoa(int(left/time.Hour)) + "h" + pad + strconv.Itoa(m) + "m"
+}
+
+// maxProfile bounds the profile's part of the segment, in characters.
+const maxProfile = 64
+
+// Printable is s as the segment may show it in a prompt: the segment is
+// printed into PS1, and so straight to the terminal, from an environment
+// variable anything may have set. So every control character (C0, DEL,
+// C1: the escape sequences that retitle a window, move the cursor, write
+// the clipboard or make a link), a byte that is not UTF-8, and the
+// characters that reorder text (bidirectional overrides and isolates) are
+// shown as "?", and s is cut to 64 characters, the cut ending in "…".
+func Printable(s string) string {
+	clean := true
+	n := 0
+	for _, r := range s {
+		n++
+		if !printable(r) {
+			clean = false
+		}
+	}
+	if clean && n <= maxProfile {
+		return s
+	}
+	b := make([]rune, 0, maxProfile)
+	for _, r := range s {
+		if len(b) == maxProfile-1 && n > maxProfile {
+			b = append(b, '…')
+			break
+		}
+		if !printable(r) {
+			r = '?'
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}
+
+func printable(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f, r == 0xfffd:
+		return false
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return false
+	}
+	return true
 }

@@ -28,3 +28,42 @@ func TestSegment(t *testing.T) {
 		}
 	}
 }
+
+// The red team's attack on the prompt: KAGI_PROFILE comes from the
+// environment, and the segment goes into PS1 and so to the terminal. An
+// escape sequence in it (a window title, OSC 52 writing the clipboard, a
+// hyperlink, a cursor move) or a bidi override must not arrive raw.
+func TestSegmentShowsNoControlCharacters(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for _, hostile := range []string{
+		"prod\x1b]0;pwned\x07",
+		"prod\x1b]52;c;ZWNobyBwd25lZA==\x07",
+		"prod\x1b[2J\x1b[H",
+		"prod\u009b31m",
+		"prod\rroot@host",
+		"prod\nline",
+		"prod\u202eevil",
+		"prod\xff\xfe",
+	} {
+		env := map[string]string{"KAGI_PROFILE": hostile, "AWS_CREDENTIAL_EXPIRATION": "2026-11-29T12:42:30Z"}
+		got := Segment(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, now)
+		for _, r := range got {
+			if !printable(r) {
+				t.Errorf("%q: segment %q holds %U", hostile, got, r)
+			}
+		}
+		if len(got) < 4 || got[:4] != "prod" {
+			t.Errorf("%q: segment %q does not start with the profile", hostile, got)
+		}
+	}
+	long := "p"
+	for len(long) < 500 {
+		long += "x"
+	}
+	if got := Printable(long); len([]rune(got)) != maxProfile || got[len(got)-len("…"):] != "…" {
+		t.Errorf("a 500-character profile shows as %d characters: %q", len([]rune(got)), got)
+	}
+	if got := Printable("prod-eu_1.admin@x"); got != "prod-eu_1.admin@x" {
+		t.Errorf("a plain name changed: %q", got)
+	}
+}

@@ -106,6 +106,9 @@ function kagi --description 'kagi; kagi use changes this shell'
             return $__kagi_status
         end
         eval $__kagi_code
+        # set -e of a variable that is not set fails, and fish's set keeps
+        # an earlier failure as its status: kagi succeeded, so does this.
+        return 0
     else
         command kagi $argv
     end

@@ -193,3 +193,28 @@ func TestScriptRefusesBadNames(t *testing.T) {
 	}()
 	Bash.Script(Change{Set: []Var{{Name: "A;rm", Value: "x"}}})
 }
+
+// Found by the red team (row 15): in fish, `set -e` of a variable that is
+// not set fails (status 4) and a later `set` keeps that status, so the
+// first `kagi use` in a new fish shell returned 4 although it worked, and
+// `kagi use prod; and aws ...` did not run aws. The function's status is
+// kagi's when kagi succeeded.
+func TestFishUseSucceedsInAFreshShell(t *testing.T) {
+	needShell(t, "fish")
+	dir := t.TempDir()
+	fake := dir + "/kagi"
+	// A stand-in for `kagi use --shell fish`: the code of a real Change.
+	code := Fish.Script(Change{Unset: []string{"KAGI_TEST_NEVER_SET"}, Set: []Var{{Name: "KAGI_TEST_A", Value: "1"}}})
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\ncat <<'EOF'\n"+code+"EOF\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("fish", "--no-config", "-c", Fish.Init(false)+"\nkagi use x; echo status=$status A=$KAGI_TEST_A")
+	cmd.Env = []string{"PATH=" + dir + ":/usr/bin:/bin", "HOME=" + dir}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("fish: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "status=0 A=1" {
+		t.Errorf("kagi use in a fresh fish: %q, want status=0 A=1", got)
+	}
+}

@@ -184,8 +184,11 @@ func TestPKCESignInWithChromium(t *testing.T) {
 			t.Fatalf("caller %d: %v", i, errs[i])
 		}
 	}
-	if got := h.lines("opened"); len(got) != 1 || !strings.HasPrefix(got[0], e.url+"/authorize?") {
-		t.Fatalf("browser windows opened: %q, want one on %s/authorize", got, e.url)
+	// The browser's argv holds a one-time loopback link that redirects
+	// to the authorize URL, never the URL itself (its state and
+	// code_challenge would let another user sign this one in as them).
+	if got := h.lines("opened"); len(got) != 1 || !loopbackLink.MatchString(got[0]) || strings.Contains(got[0], "state=") {
+		t.Fatalf("browser windows opened: %q, want one on a loopback redirect link", got)
 	}
 	st := e.srv.Stats()
 	if st["Authorize"] != 1 || st["AuthorizeConsent"] != 1 || st["CreateToken"] != 1 || st["RegisterClient"] != 1 {

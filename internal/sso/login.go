@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,7 @@ import (
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/loopback"
 )
 
 // Grant types, as RegisterClient and CreateToken name them.
@@ -153,7 +155,12 @@ func (t *Tokens) authCodeFlow(ctx context.Context, client *ssooidc.Client, s con
 	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
 	state := randomString(32)
 
-	cb, err := listenCallback(state)
+	var warnOnce sync.Once
+	cb, err := listenCallback(state, func(err error) {
+		warnOnce.Do(func() {
+			fmt.Fprintf(t.out(), "kagi: warning: %v: it tried to answer the sign-in with the state from the browser's command line\n", err)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +186,7 @@ func (t *Tokens) authCodeFlow(ctx context.Context, client *ssooidc.Client, s con
 	}
 	link := authorize + "?" + q.Encode()
 	t.Log.Printf("sso: waiting for the browser's redirect on %s", redirect)
-	t.open(ctx, s, link, "")
+	defer t.open(ctx, s, link, "")()
 
 	code, err := cb.wait(ctx)
 	if err != nil {
@@ -214,9 +221,15 @@ func (t *Tokens) authorizeURL(ctx context.Context, client *ssooidc.Client, regio
 	return u.String(), nil
 }
 
-// open prints link for the person and opens it in a browser (unless there
-// is no Opener). userCode, when set, is the device code to check.
-func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode string) {
+// open shows link to the person and opens the browser on it. The
+// browser is given a one-time loopback URL that redirects to link
+// (loopback.Redirect), never link itself: a process's argv is readable by
+// every user of the machine, and link carries what another user could use
+// to sign this process in as themselves (the authorize URL's state and
+// code_challenge, the device flow's user code), or to spoil the sign-in.
+// The returned func closes that redirect (call it when the sign-in ends)
+// and warns if another user tried it.
+func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode string) (done func()) {
 	w := t.out()
 	if t.Opener == nil {
 		fmt.Fprintf(w, "kagi: to sign in to %s, open this URL in a browser:\n\n    %s\n\n", s.StartURL, link)
@@ -226,11 +239,25 @@ func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode s
 	if userCode != "" {
 		fmt.Fprintf(w, "kagi: and check that it shows the code: %s\n", userCode)
 	}
-	if t.Opener != nil {
-		if err := t.Opener(ctx, link); err != nil {
-			fmt.Fprintf(w, "kagi: warning: could not open a browser (%v); open the URL above\n", err)
-		}
+	if t.Opener == nil {
+		return func() {}
 	}
+	open, done := link, func() {}
+	if rd, err := loopback.NewRedirect(link); err == nil {
+		open = rd.URL
+		done = func() {
+			rd.Close()
+			if ref := rd.Refused(); ref != nil {
+				fmt.Fprintf(w, "kagi: warning: %v: it tried to take the sign-in URL from the browser's command line\n", ref)
+			}
+		}
+	} else {
+		t.Log.Printf("sso: no loopback redirect (%v); the browser gets the URL itself", err)
+	}
+	if err := t.Opener(ctx, open); err != nil {
+		fmt.Fprintf(w, "kagi: warning: could not open a browser (%v); open the URL above\n", err)
+	}
+	return done
 }
 
 // deviceFlow: RFC 8628, the person enters (or checks) a code on the
@@ -251,7 +278,7 @@ func (t *Tokens) deviceFlow(ctx context.Context, client *ssooidc.Client, s confi
 		link = aws.ToString(da.VerificationUri)
 	}
 	fmt.Fprintf(t.out(), "kagi: verification URL: %s\nkagi: user code: %s\n", aws.ToString(da.VerificationUri), aws.ToString(da.UserCode))
-	t.open(ctx, s, link, aws.ToString(da.UserCode))
+	defer t.open(ctx, s, link, aws.ToString(da.UserCode))()
 
 	interval := time.Duration(da.Interval) * time.Second
 	if interval <= 0 {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/loopback"
 )
 
 // callback is the loopback listener the browser is redirected to with the
@@ -21,6 +23,8 @@ type callback struct {
 	host  string // "127.0.0.1:PORT", the only Host accepted
 	once  sync.Once
 	done  chan result
+	// refused is told of each connection another user made (nil: none).
+	refused func(error)
 }
 
 type result struct {
@@ -34,12 +38,14 @@ const (
 	pageFailed   = "<!doctype html><title>kagi</title><p>kagi: the sign-in failed; see the terminal.</p>\n"
 )
 
-func listenCallback(state string) (*callback, error) {
+// listenCallback listens for the redirect of the sign-in with state;
+// refused (may be nil) is told of each connection another user made.
+func listenCallback(state string, refused func(error)) (*callback, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen on 127.0.0.1 for the sign-in redirect: %w", err)
 	}
-	c := &callback{ln: ln, state: state, host: ln.Addr().String(), done: make(chan result, 1)}
+	c := &callback{ln: ln, state: state, host: ln.Addr().String(), done: make(chan result, 1), refused: refused}
 	c.srv = &http.Server{
 		Handler:           http.HandlerFunc(c.serve),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -70,6 +76,18 @@ func (c *callback) serve(w http.ResponseWriter, r *http.Request) {
 	// Host other than the listener's own (DNS rebinding) is not ours.
 	if r.Host != c.host || r.URL.Path != callbackPath || r.Method != http.MethodGet {
 		http.NotFound(w, r)
+		return
+	}
+	// The authorize URL, with the state and this listener's port, is in
+	// the browser's argv, where every user of the machine can read it:
+	// a connection another user made (Linux tells) is refused and ends
+	// nothing, so it can neither spoil the sign-in nor hand this process
+	// an authorization code of that user's own sign-in (a login CSRF).
+	if err := loopback.CheckRequest(r); err != nil {
+		http.Error(w, "kagi: this sign-in is not yours", http.StatusForbidden)
+		if c.refused != nil {
+			c.refused(err)
+		}
 		return
 	}
 	q := r.URL.Query()

@@ -25,7 +25,7 @@ func get(t *testing.T, url, host string) int {
 // The loopback listener is on 127.0.0.1, ignores other paths and Hosts,
 // takes the one redirect with the right state, then is closed.
 func TestCallbackOneRequestRightState(t *testing.T) {
-	c, err := listenCallback("the-state")
+	c, err := listenCallback("the-state", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCallbackOneRequestRightState(t *testing.T) {
 }
 
 func TestCallbackWrongStateEndsTheSignIn(t *testing.T) {
-	c, err := listenCallback("the-state")
+	c, err := listenCallback("the-state", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

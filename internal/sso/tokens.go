@@ -212,6 +212,19 @@ func (t *Tokens) Token(ctx context.Context, s config.SSOSession) (string, error)
 		if !isGrantRefused(err) {
 			return "", err // the network, the endpoint: signing in again would not help
 		}
+		// Another program that takes no kagi lock (the AWS CLI, an SDK)
+		// may have refreshed with the same refresh token meanwhile, which
+		// is why it was refused: its file then holds the new refresh
+		// token, and writing this stale copy over it would lose it.
+		if cur, ok, rerr := ReadToken(path); rerr == nil && ok && cur.RefreshToken != tok.RefreshToken {
+			t.Log.Secret(cur.AccessToken, cur.RefreshToken, cur.ClientSecret)
+			if usable(cur, s, now) && (cur.StartURL == "" || cur.StartURL == s.StartURL) {
+				t.Log.Printf("sso: token for %s refreshed by another program meanwhile", sessionText(s))
+				return cur.AccessToken, nil
+			}
+			reason = expired + " and the refresh token was refused"
+			break
+		}
 		// The refresh token is dead: drop it from the file, so that the
 		// processes waiting on this lock (and later ones) fail at once,
 		// or sign in, without trying it again.
