@@ -201,7 +201,10 @@ func TestAWSCLIUsesTheTokenKagiSignedInFor(t *testing.T) {
 	curl := NeedTool(t, "curl")
 	s := newKagiSetupWorld(t, ssoFanOutWorld, ssoFanOutConfig)
 	approve := filepath.Join(t.TempDir(), "approve.sh")
-	writeTestFile(t, approve, "#!/bin/sh\nexec '"+curl+"' -sf --noproxy '*' -o /dev/null -X POST \"$1\"\n", 0o700)
+	// kagi opens a one-time loopback link that redirects to the page: follow
+	// it once, then submit the page's form (Allow).
+	writeTestFile(t, approve, "#!/bin/sh\npage=$('"+curl+"' -sf --noproxy '*' -o /dev/null -w '%{redirect_url}' \"$1\") || exit 1\n"+
+		"exec '"+curl+"' -sf --noproxy '*' -o /dev/null -X POST \"$page\"\n", 0o700)
 	env := append(append([]string{}, s.Env...), "BROWSER="+approve, "AWS_DEFAULT_REGION=eu-west-1")
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
