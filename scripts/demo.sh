@@ -55,19 +55,21 @@ export AWS_ENDPOINT_URL=$url
 export KAGI_FEDERATION_ENDPOINT=$url/federation
 echo "local AWS emulator (STS + IAM, SigV4-checked) at $url; HOME=$HOME"
 
+# Throwaway stores: the encrypted file keyring in this HOME, the session
+# cache in a private tmpfs directory (before the first kagi command: not
+# even `kagi list` may look at this machine's own cache).
+export KAGI_BACKEND=file KAGI_FILE_PASSPHRASE=demo-passphrase
+if [ -d /dev/shm ]; then
+  KAGI_CACHE_DIR=$(mktemp -d /dev/shm/kagi-demo-XXXXXX)
+  export KAGI_CACHE_DIR
+fi
+
 step cat '~/.aws/config'
 cat "$HOME/.aws/config"
 
 step kagi list
 "$kagi" list | cat
 
-# Throwaway stores: the encrypted file keyring in this HOME, the session
-# cache in a private tmpfs directory.
-export KAGI_BACKEND=file KAGI_FILE_PASSPHRASE=demo-passphrase
-if [ -d /dev/shm ]; then
-  KAGI_CACHE_DIR=$(mktemp -d /dev/shm/kagi-demo-XXXXXX)
-  export KAGI_CACHE_DIR
-fi
 serial=arn:aws:iam::111111111111:mfa/jumpuser
 
 step 'AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... kagi add jump --env'
