@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"testing"
 	"time"
 )
@@ -20,32 +19,8 @@ func BenchmarkPrompt(b *testing.B) {
 	kagi := buildBinary(b, dir, "kagi", ".")
 	env := []string{"PATH=/usr/bin:/bin", "KAGI_PROFILE=prod",
 		"AWS_CREDENTIAL_EXPIRATION=" + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
-	run := func(b *testing.B, argv []string) time.Duration {
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Env = env
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("%v: %v\n%s", argv, err, out)
-		}
-		return time.Since(start)
-	}
-	for _, bc := range []struct {
-		name string
-		argv []string
-	}{
+	benchBesideBaseline(b, baseline, env, []benchCase{
 		{"prompt", []string{kagi, "prompt"}},
 		{"prompt-after-init", []string{kagi, "--debug", "prompt"}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			var base, target time.Duration
-			for b.Loop() {
-				b.StopTimer()
-				base += run(b, []string{baseline})
-				b.StartTimer()
-				target += run(b, bc.argv)
-			}
-			b.ReportMetric(float64(target)/float64(base), "x-baseline")
-			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "baseline-ns/op")
-		})
-	}
+	})
 }

@@ -85,10 +85,6 @@ func stdoutWidth() int {
 // Main runs kagi with args (without the program name) and returns the exit
 // code. It is the only place errors become exit codes and hint lines.
 func Main(ctx context.Context, args []string, io *IO) int {
-	if len(args) == 1 && args[0] == "prompt" {
-		// Before every shell prompt: no command tree to build.
-		return report(io.Err, (&app{io: io}).runPrompt())
-	}
 	app := &app{io: io}
 	root := app.rootCommand(args)
 	root.SetArgs(args)
