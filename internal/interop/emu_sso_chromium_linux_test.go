@@ -25,8 +25,9 @@ import (
 // ten seconds, SIGKILL to its whole process group.
 func openInChromium(t *testing.T, chromium, u string) {
 	t.Helper()
+	profile := browserProfileDir(t)
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--no-default-browser-check", "--user-data-dir="+t.TempDir(), u)
+		"--no-default-browser-check", "--user-data-dir="+profile, u)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("chromium: %v", err)
@@ -44,6 +45,8 @@ func openInChromium(t *testing.T, chromium, u string) {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
 		}
+		// Whatever of its group outlived it goes now.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	})
 }
 

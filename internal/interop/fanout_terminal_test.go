@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +33,50 @@ func newTmuxTerm(t *testing.T, env []string, command string) *tmuxTerm {
 	tt := &tmuxTerm{t: t, sock: filepath.Join(dir, "sock"), env: append(append([]string{}, env...), "TERM=xterm")}
 	// The pane stays after kagi exits, so its last screen can be read.
 	tt.run("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "50", command+`; echo "kagi-exit:$?"; exec sleep 600`)
-	t.Cleanup(func() { _ = exec.Command("tmux", "-S", tt.sock, "kill-server").Run() })
+	t.Cleanup(tt.kill)
 	return tt
+}
+
+// kill ends the tmux server and waits, up to ten seconds, until the
+// processes its panes ran have exited: a shell hung up on writes its
+// history file as it goes, and the test's HOME is removed after this.
+func (tt *tmuxTerm) kill() {
+	out, _ := exec.Command("tmux", "-S", tt.sock, "list-panes", "-a", "-F", "#{pane_pid}").Output()
+	_ = exec.Command("tmux", "-S", tt.sock, "kill-server").Run()
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	waitExited(pids, 10*time.Second)
+}
+
+// waitExited polls until none of pids is a running process (gone, or a
+// zombie nobody reaped), or limit has passed.
+func waitExited(pids []int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for _, pid := range pids {
+		for running(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// running says whether pid is a process that can still run: /proc/PID/stat
+// names its state after the command's name in parentheses; Z is a zombie,
+// X a dead one. Where there is no /proc, a process is taken as gone.
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return false
+	}
+	return s[i+2] != 'Z' && s[i+2] != 'X'
 }
 
 func (tt *tmuxTerm) run(args ...string) string {

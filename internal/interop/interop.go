@@ -94,7 +94,18 @@ func cacheDir(t testing.TB) string {
 	return dir
 }
 
+// leakyNames are variables kagi itself reads that the machine running the
+// tests may set: CI services set CI (which turns kagi's picker and prompts
+// off) and GitHub Actions its OIDC request variables; a desktop sets
+// BROWSER. A test that wants one sets it itself.
+var leakyNames = []string{"CI", "BROWSER", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
+
 func leaky(name string) bool {
+	for _, n := range leakyNames {
+		if name == n {
+			return true
+		}
+	}
 	for _, p := range leakyPrefixes {
 		if strings.HasPrefix(name, p) {
 			return true

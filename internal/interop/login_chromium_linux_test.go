@@ -57,7 +57,7 @@ sso_role_name = AdministratorAccess
 func chromiumPage(t *testing.T, chromium, u string) string {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-gpu", true))
+		chromedp.UserDataDir(browserProfileDir(t)), chromedp.Flag("disable-gpu", true))
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
@@ -102,13 +102,14 @@ func TestLoginConsoleInChromium(t *testing.T) {
 
 	// Again, kagi opening Chromium itself: no STS call, no code.
 	dir := t.TempDir()
+	profile := browserProfileDir(t)
 	browser := filepath.Join(dir, "browser.sh")
 	writeTestFile(t, browser, fmt.Sprintf(`#!/bin/sh
 echo "$1" >> %[1]s/opened
 echo $$ >> %[1]s/pids
 exec %[2]s --headless=new --no-sandbox --disable-gpu --no-first-run --no-default-browser-check \
-  --user-data-dir=%[1]s/profile --remote-debugging-address=127.0.0.1 --remote-debugging-port=0 "$1" >/dev/null 2>&1
-`, dir, chromium), 0o700)
+  --user-data-dir=%[3]s --remote-debugging-address=127.0.0.1 --remote-debugging-port=0 "$1" >/dev/null 2>&1
+`, dir, chromium, profile), 0o700)
 	t.Cleanup(func() {
 		b, _ := os.ReadFile(filepath.Join(dir, "pids"))
 		for _, f := range strings.Fields(string(b)) {
@@ -122,7 +123,7 @@ exec %[2]s --headless=new --no-sandbox --disable-gpu --no-first-run --no-default
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{43}\n$`).Match(opened) {
 		t.Errorf("the browser was given %q, want one loopback link", opened)
 	}
-	page = consolePageInDevTools(t, dir)
+	page = consolePageInDevTools(t, profile)
 	if !regexp.MustCompile(`Signed in as arn:aws:sts::222222222222:assumed-role/admin/kagi-\d+`).MatchString(page) ||
 		!strings.Contains(page, "https://console.aws.amazon.com/console/home?region=eu-west-1") {
 		t.Errorf("the console page kagi's browser landed on:\n%s", page)
@@ -164,15 +165,15 @@ exec %[2]s --headless=new --no-sandbox --disable-gpu --no-first-run --no-default
 	}
 }
 
-// consolePageInDevTools attaches to the Chromium the browser script in dir
-// started (its DevTools port in the profile's DevToolsActivePort) and
+// consolePageInDevTools attaches to the Chromium the browser script started
+// with profile (its DevTools port in the profile's DevToolsActivePort) and
 // returns the text of its console page once it shows.
-func consolePageInDevTools(t *testing.T, dir string) string {
+func consolePageInDevTools(t *testing.T, profile string) string {
 	t.Helper()
 	var ws string
 	deadline := time.Now().Add(30 * time.Second)
 	for ws == "" {
-		if f, err := os.Open(filepath.Join(dir, "profile", "DevToolsActivePort")); err == nil {
+		if f, err := os.Open(filepath.Join(profile, "DevToolsActivePort")); err == nil {
 			sc := bufio.NewScanner(f)
 			var ls []string
 			for sc.Scan() {

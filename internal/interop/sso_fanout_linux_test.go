@@ -71,11 +71,12 @@ func TestFanOutSSOOneSignInInChromium(t *testing.T) {
 	// process group (kagi starts it in a session of its own) is ended with
 	// the test. Each opening is logged.
 	dir := t.TempDir()
+	profile := browserProfileDir(t)
 	opened := filepath.Join(dir, "opened.log")
 	pids := filepath.Join(dir, "pids")
 	browser := filepath.Join(dir, "browser.sh")
 	writeTestFile(t, browser, "#!/bin/sh\necho opened >> '"+opened+"'\necho $$ >> '"+pids+"'\n"+
-		"exec '"+chromium+"' --headless --no-sandbox --disable-gpu --no-first-run --no-default-browser-check --user-data-dir='"+dir+"/profile' \"$1\" >/dev/null 2>&1\n", 0o700)
+		"exec '"+chromium+"' --headless --no-sandbox --disable-gpu --no-first-run --no-default-browser-check --user-data-dir='"+profile+"' \"$1\" >/dev/null 2>&1\n", 0o700)
 	t.Cleanup(func() {
 		b, _ := os.ReadFile(pids)
 		for _, f := range strings.Fields(string(b)) {
