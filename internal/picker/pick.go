@@ -39,13 +39,14 @@ func Pick(ctx context.Context, promptText string, items []Item) (int, error) {
 	}
 	defer restore()
 	in := make(chan chunk)
+	want := make(chan struct{}, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go readChunks(t.In, in, stop)
+	go readChunks(t.In, in, want, stop)
 	size := func() (int, int) { return terminalSize(t.Out) }
 	resized, stopResize := watchResize(size)
 	defer stopResize()
-	s := &session{prompt: promptText, in: in, size: size, resized: resized}
+	s := &session{prompt: promptText, in: in, more: func() { want <- struct{}{} }, size: size, resized: resized}
 	scr := &screen{w: t.Out}
 	defer scr.clear()
 	return run(ctx, s, scr, items)

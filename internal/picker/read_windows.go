@@ -4,6 +4,7 @@ package picker
 
 import (
 	"os"
+	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -15,33 +16,53 @@ var (
 	procReadConsoleInputW = kernel32.NewProc("ReadConsoleInputW")
 )
 
-// readChunks sends what is read from the console input f until a read
-// fails or stop is closed. A console read cannot be ended by closing its
-// handle, and one left waiting after the picker would take the first key
-// typed to the command kagi then runs (on Windows a child in kagi's
-// console): so it reads only when a typed character waits in the input
-// buffer, looking every 50 ms, and stops looking once stop is closed.
-func readChunks(f *os.File, out chan<- chunk, stop <-chan struct{}) {
-	buf := make([]byte, 256)
+// readChunks reads from the console input f each time want ticks and
+// sends what it read, until a read fails or stop is closed. A console read
+// cannot be ended by closing its handle, and one left waiting after the
+// picker would take the first key typed to the command kagi then runs (on
+// Windows a child in kagi's console): so it reads only when a typed
+// character waits in the input buffer, looking every 50 ms, and stops
+// looking once stop is closed. It reads one byte at a time, and only when
+// asked, so that what is typed after the Enter that ends the picker stays
+// in the console for what runs next.
+func readChunks(f *os.File, out chan<- chunk, want <-chan struct{}, stop <-chan struct{}) {
+	var buf [1]byte
+	var partial []byte // the bytes of a character begun
 	rc, err := f.SyscallConn()
+	select {
+	case <-want:
+	case <-stop:
+		return
+	}
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		ready := false
-		if err == nil {
+		// Go's console reader turns a character into its UTF-8 bytes and
+		// hands them out one read at a time: the rest of a character
+		// begun is read at once, with nothing left in the console to wait
+		// for.
+		ready := len(partial) > 0
+		if err == nil && !ready {
 			if cerr := rc.Control(func(fd uintptr) { ready, err = charWaiting(windows.Handle(fd)) }); cerr != nil {
 				err = cerr
 			}
 		}
 		var n int
 		if err == nil && ready {
-			n, err = f.Read(buf)
+			n, err = f.Read(buf[:])
 		}
 		if n == 0 && err == nil {
 			continue
+		}
+		if n == 1 && buf[0] >= 0x80 {
+			if partial = append(partial, buf[0]); utf8.FullRune(partial) {
+				partial = partial[:0]
+			}
+		} else {
+			partial = partial[:0]
 		}
 		select {
 		case out <- chunk{b: append([]byte(nil), buf[:n]...), err: err}:
@@ -49,6 +70,11 @@ func readChunks(f *os.File, out chan<- chunk, stop <-chan struct{}) {
 			return
 		}
 		if err != nil {
+			return
+		}
+		select {
+		case <-want:
+		case <-stop:
 			return
 		}
 	}

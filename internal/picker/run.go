@@ -33,10 +33,13 @@ type chunk struct {
 
 // session is a picker on a terminal: bytes typed arrive on in, size says
 // the terminal's width and height, and resized ticks when it may have
-// changed.
+// changed. more, when set, asks the reader for its next read: the reader
+// reads only when asked, so nothing typed after the key that ends the
+// picker is taken from the terminal (it is the shell's, or the command's).
 type session struct {
 	prompt  string
 	in      <-chan chunk
+	more    func()
 	size    func() (width, height int)
 	resized <-chan struct{}
 }
@@ -69,7 +72,12 @@ func run(ctx context.Context, s *session, scr *screen, items []Item) (int, error
 	}
 	var pending []byte
 	var timeout <-chan time.Time
+	asked := false
 	for {
+		if !asked && s.more != nil {
+			s.more()
+			asked = true
+		}
 		var keys []key
 		select {
 		case <-ctx.Done():
@@ -83,6 +91,7 @@ func run(ctx context.Context, s *session, scr *screen, items []Item) (int, error
 			keys, pending = decode(pending, true)
 			timeout = nil
 		case c := <-s.in:
+			asked = false
 			if errors.Is(c.err, io.EOF) {
 				// The terminal hung up (Unix), or Ctrl-Z at the start of a
 				// console read (Go's console reader calls that end of file).
