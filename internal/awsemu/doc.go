@@ -41,6 +41,10 @@
 //   - role trust: principals, aws:MultiFactorAuthPresent (kept through role
 //     chaining), sts:ExternalId, sts:RoleSessionName including
 //     ${aws:username}, session durations and the one-hour role-chaining cap;
+//   - what temporary credentials may call: GetSessionToken credentials call
+//     IAM only with MFA, no session credential calls GetSessionToken or
+//     GetFederationToken, and a federated user (GetFederationToken) calls
+//     no IAM operation and no STS one but GetCallerIdentity;
 //   - web identity tokens: RS256 JWTs verified with the standard library
 //     against the world's OIDC issuers (signature, iss, aud, exp, nbf, sub).
 //

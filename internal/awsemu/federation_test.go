@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
@@ -60,6 +61,17 @@ func TestGetFederationToken(t *testing.T) {
 	if d := e.srv.Stats()["GetFederationToken"]; d != 8 {
 		t.Errorf("GetFederationToken counted %d times, want 8", d)
 	}
+
+	// A federated user calls no IAM operation and no STS one but
+	// GetCallerIdentity.
+	_, err = e.iam(fed).ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("bob")})
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "security token included in the request is invalid")
+	_, err = e.iam(fed).GetUser(ctx, &iam.GetUserInput{})
+	wantAPIError(t, err, "InvalidClientTokenId", 403, "")
+	_, err = e.sts(fed).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	wantAPIError(t, err, "AccessDenied", 403, "Cannot call GetSessionToken with session credentials")
+	_, err = e.sts(fed).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/admin"), RoleSessionName: aws.String("s")})
+	wantAPIError(t, err, "AccessDenied", 403, "User: "+arn+" is not authorized to perform: sts:AssumeRole")
 }
 
 // federation is a client of the emulator's federation endpoint that keeps

@@ -482,8 +482,31 @@ func (s *Server) handle(ctx context.Context, c *call) (any, *apiError) {
 			return nil, accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s:%s%s with an explicit deny in an identity-based policy",
 				cred.principal.arn(), c.service, c.action, on))
 		}
+		if aerr := federatedLimits(c, cred); aerr != nil {
+			return nil, aerr
+		}
 	}
 	return spec.run(s, c, caller)
+}
+
+// federatedLimits: GetFederationToken credentials "cannot call any IAM
+// operations using the AWS CLI or the AWS API" and "cannot call any AWS
+// STS operations except GetCallerIdentity" (STS API reference,
+// GetFederationToken). IAM answers as it does for a token it does not
+// know (AWS support, jantman/awslimitchecker#139); STS denies.
+// GetSessionToken and GetFederationToken refuse every session credential
+// with their own message.
+func federatedLimits(c *call, cred *credential) *apiError {
+	switch {
+	case cred.principal.federated == "":
+		return nil
+	case c.action == "GetCallerIdentity", c.action == "GetSessionToken", c.action == "GetFederationToken":
+		return nil
+	}
+	if c.service == "iam" {
+		return invalidClientTokenID()
+	}
+	return accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:%s", cred.principal.arn(), c.action))
 }
 
 // injectFaults applies latency, then throttling, then the error rate.
