@@ -13,6 +13,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/doctor"
 	"github.com/kagi-cli/kagi/internal/keyring"
+	"github.com/kagi-cli/kagi/internal/rotate"
 )
 
 type doctorOptions struct {
@@ -86,6 +87,7 @@ func (a *app) runDoctor(ctx context.Context, opts doctorOptions) error {
 		in.Keyring.Backend = kr.Backend()
 		// Names only: the file backend lists without its passphrase.
 		in.StoredKeys, in.StoredKeysErr = keyring.ListKeyProfiles(ctx, kr)
+		in.Rotating, _ = rotate.PendingProfiles(ctx, kr)
 		a.mu.Lock()
 		a.kr = kr
 		a.mu.Unlock()

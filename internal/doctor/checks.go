@@ -35,6 +35,9 @@ type Inputs struct {
 	// for missing keys).
 	StoredKeys    []string
 	StoredKeysErr error
+	// Rotating are the profiles whose `kagi rotate` was interrupted (its
+	// record is still in the keyring), from the same listing.
+	Rotating []string
 
 	// Version is this kagi's `kagi version` line; Self its executable
 	// ("" when unknown). HelperVersion runs another kagi's `version`
@@ -138,6 +141,7 @@ func Run(ctx context.Context, in Inputs) []Finding {
 		out = append(out, checkSSO(files, in)...)
 	}
 	out = append(out, checkPermissions(files, in, loaded)...)
+	out = append(out, checkRotations(in.Rotating)...)
 	if in.Online != nil {
 		out = append(out, checkOnlineMFA(ctx, chains, in.Online)...)
 		out = append(out, checkKeyAges(ctx, chains, in)...)
@@ -343,4 +347,18 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// checkRotations names each profile whose key rotation did not finish: the
+// user may have two keys in IAM, and kagi stores the one it proved works;
+// the next `kagi rotate` finishes the job (deletes the other key, drops the
+// old key's sessions).
+func checkRotations(profiles []string) []Finding {
+	var out []Finding
+	for _, p := range profiles {
+		out = append(out, Finding{Check: CheckRotation, Status: Warn, Subject: p,
+			Message: "a key rotation did not finish: the old access key may still be active in IAM",
+			Fix:     fmt.Sprintf("run `kagi rotate %s` to finish it", p)})
+	}
+	return out
 }

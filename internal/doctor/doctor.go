@@ -35,6 +35,7 @@ const (
 	CheckKeyAge            = "key_age"
 	CheckClock             = "clock"
 	CheckSSO               = "sso"
+	CheckRotation          = "rotation"
 )
 
 // Finding is one line of the report. The JSON field names are a contract

@@ -75,6 +75,10 @@ func KeysItemName(profile string) (string, error) {
 
 // profileOfItem is the inverse of KeysItemName; ok is false for an item
 // that is not a profile's keys.
+// ProfileOfKeysItem is the profile whose keys item is name ("keys:" and
+// the escaped profile), if name is one.
+func ProfileOfKeysItem(name string) (profile string, ok bool) { return profileOfItem(name) }
+
 func profileOfItem(name string) (profile string, ok bool) {
 	rest, ok := strings.CutPrefix(name, keysPrefix)
 	if !ok || rest == "" {

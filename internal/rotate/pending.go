@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,6 +49,26 @@ func PendingItemName(profile string) (string, error) {
 		return "", fmt.Errorf("profile name %q is too long to rotate its keys", profile)
 	}
 	return name, nil
+}
+
+// PendingProfiles are the profiles with a rotation under way (a rotation
+// record in kr), sorted. Names only: the file backend lists them without
+// its passphrase.
+func PendingProfiles(ctx context.Context, kr keyring.Keyring) ([]string, error) {
+	names, err := kr.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, pendingPrefix); ok {
+			if p, ok := keyring.ProfileOfKeysItem("keys:" + rest); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 func loadPending(ctx context.Context, kr keyring.Keyring, profile string) (*pending, error) {
