@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -265,6 +267,19 @@ func (a *app) ssoTokens() (*sso.Tokens, error) {
 		a.ssoT, a.ssoErr = a.newTokens(interactive, true)
 	})
 	return a.ssoT, a.ssoErr
+}
+
+// ssoSignedOut is creds.Deps.SSOSignedOut: s's token file is not in the
+// AWS CLI v2's cache (one lstat; a file that cannot be read for another
+// reason is not a sign-out, and the run reports it when it needs the
+// token).
+func (a *app) ssoSignedOut(s config.SSOSession) bool {
+	dir, err := ssoCacheDir(a.io.LookupEnv)
+	if err != nil {
+		return false
+	}
+	_, err = os.Lstat(sso.TokenPath(dir, s.CacheKey()))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // ssoToken is creds.Deps.SSOToken: mayAsk false (write-credentials --all,

@@ -244,6 +244,7 @@ func (a *app) credDeps(files *config.Files, f credFlags, withProfile bool) (cred
 	deps.SSOToken = func(ctx context.Context, s config.SSOSession) (string, error) {
 		return a.ssoToken(ctx, s, !f.noPrompt)
 	}
+	deps.SSOSignedOut = a.ssoSignedOut
 	var err error
 	deps.Cache, err = a.cache()
 	return deps, err

@@ -121,6 +121,14 @@ type Deps struct {
 	// fetched, never on a warm run. nil: IAM Identity Center sources fail
 	// with an error naming `kagi sso login`.
 	SSOToken func(ctx context.Context, s config.SSOSession) (string, error)
+	// SSOSignedOut reports whether the session's token is gone from the
+	// AWS CLI's cache: a sign-out (`aws sso logout`, `kagi sso logout`) or
+	// a person who deleted it. The credentials kagi got with the token are
+	// then dropped and not served, as both logouts drop theirs, and the run
+	// goes on cold (which signs in, or fails naming `kagi sso login`).
+	// Called on every run of an Identity Center chain, warm ones included:
+	// it must cost no more than a stat. nil: never signed out.
+	SSOSignedOut func(s config.SSOSession) bool
 }
 
 // RefreshWindow is how long before their expiry cached credentials are
@@ -134,6 +142,7 @@ func Retrieve(ctx context.Context, chain *config.Chain, deps Deps) (Credentials,
 		return Credentials{}, fmt.Errorf("no chain to run")
 	}
 	r := newRun(chain, deps)
+	r.dropIfSignedOut(ctx)
 	c, err := r.final(ctx)
 	if errors.Is(err, errKeysChanged) {
 		// Keyed by keys the keyring no longer holds: again under the new

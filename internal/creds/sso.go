@@ -19,7 +19,8 @@ import (
 // The role credentials are cached like a role hop, under a key of the
 // session (start URL or session name), the portal's region and endpoint,
 // the account and the role, never of the token: a warm run neither calls
-// SSOToken nor reads the AWS CLI's token cache. A role assumed from them
+// SSOToken nor reads the AWS CLI's token file (it only asks SSOSignedOut,
+// one lstat, whether the file is still there). A role assumed from them
 // is cached under a key that descends from that one, as from an MFA
 // session.
 
@@ -57,6 +58,24 @@ const SSORoots = "sso-"
 // assumed from them).
 func SSORootPrefix(s *config.SSOSession) string {
 	return SSORoots + hashFields("sso-session", s.Name, s.StartURL)[:16] + "-"
+}
+
+// dropIfSignedOut drops the cached credentials of the chain's Identity
+// Center sign-in when Deps.SSOSignedOut says it ended: whoever signed out
+// (the AWS CLI knows nothing of kagi's cache), nothing got with the token
+// outlives it.
+func (r *run) dropIfSignedOut(ctx context.Context) {
+	s := r.chain.Source
+	if s.Kind != config.SSO || s.SSO == nil || r.deps.SSOSignedOut == nil || r.deps.Cache == nil || !r.deps.SSOSignedOut(*s.SSO) {
+		return
+	}
+	prefix := SSORootPrefix(s.SSO)
+	n, err := cache.DeleteWhere(ctx, r.deps.Cache, func(in cache.Info) bool { return strings.HasPrefix(in.Root, prefix) })
+	if err != nil {
+		r.warnf("cached credentials of the ended sign-in to %s not dropped: %v", sessionText(*s.SSO), err)
+		return
+	}
+	r.log.Printf("sso: no token for %s in the AWS CLI's cache (signed out): dropped %d cached credential(s) got with it", sessionText(*s.SSO), n)
 }
 
 // ssoKey is the cache key of the source's role credentials.

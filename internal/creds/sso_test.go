@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/awsemu"
+	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/debug"
@@ -336,5 +337,59 @@ func TestSSORefusedCachedCredentialsFetchedAgain(t *testing.T) {
 	}
 	if st := e.stats(); st["GetRoleCredentials"] != 2 || tk.calls.Load() != 2 {
 		t.Fatalf("stats %v, token calls %d", st, tk.calls.Load())
+	}
+}
+
+// TestSSOSignedOutDropsWhatTheTokenGot: once the session's token is gone
+// from the AWS CLI's cache (`aws sso logout` knows nothing of kagi's
+// cache), a run serves none of the credentials got with it: they are
+// dropped, the run goes cold and asks for a token, and another session's
+// entries stay.
+func TestSSOSignedOutDropsWhatTheTokenGot(t *testing.T) {
+	e := startSSOEmu(t)
+	ctx := context.Background()
+	store := newCache()
+	tk := e.tokens(t)
+	hop := config.RoleHop{Profile: "deploy", RoleARN: roleFromSSO, SessionName: "alice-deploy", Chained: true}
+	signedOut := false
+	var asked []string
+	deps := e.ssoDeps(store, tk)
+	deps.SSOSignedOut = func(s config.SSOSession) bool {
+		asked = append(asked, s.Name)
+		return signedOut
+	}
+	if _, err := creds.Retrieve(ctx, ssoChain(e, hop), deps); err != nil {
+		t.Fatal(err)
+	}
+	// An entry of another sign-in, which must stay.
+	other := &config.SSOSession{Name: "other", StartURL: "https://other.awsapps.com/start", Region: "eu-west-1"}
+	if err := store.Put(ctx, "other-session-entry", cache.Entry{Profile: "x", Kind: "sso", Root: creds.SSORootPrefix(other) + "abc",
+		AccessKeyID: "ASIAOTHER", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Warm and signed in: served from the cache, the token file looked at.
+	if _, err := creds.Retrieve(ctx, ssoChain(e, hop), deps); err != nil {
+		t.Fatal(err)
+	}
+	if tk.calls.Load() != 1 || len(asked) != 2 || asked[1] != "corp" {
+		t.Fatalf("token calls %d, signed-out checks %q", tk.calls.Load(), asked)
+	}
+
+	// Signed out: nothing cached is served; the token is asked for (here
+	// refused, as with no sign-in and no terminal).
+	signedOut = true
+	tk.err = errors.New("not signed in")
+	if _, err := creds.Retrieve(ctx, ssoChain(e, hop), deps); err == nil || !strings.Contains(err.Error(), "not signed in") {
+		t.Fatalf("after the sign-out: %v", err)
+	}
+	if n := len(store.byKind(t, "role")); n != 0 {
+		t.Errorf("%d role entries got with the ended sign-in stayed", n)
+	}
+	if sso := store.byKind(t, "sso"); len(sso) != 1 || sso[0].Key != "other-session-entry" {
+		t.Errorf("sso entries after the sign-out: %+v", sso)
+	}
+	if tk.calls.Load() != 2 {
+		t.Errorf("token calls %d, want the sign-out's run to ask", tk.calls.Load())
 	}
 }

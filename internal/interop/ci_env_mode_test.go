@@ -41,7 +41,7 @@ func runCI(t *testing.T, env []string, args ...string) string {
 // keys and the role in the environment, -u for the trust policy, and the
 // AWS CLI as the child reports the assumed role, not the user.
 func TestAWSCLIChildOfEnvironmentMode(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	world, err := awsemu.ParseWorld([]byte(ciWorld))
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestAWSCLIChildOfEnvironmentMode(t *testing.T) {
 // an STS nobody here wrote: keys in the environment, --role-arn, -u (which
 // reads moto's GetCallerIdentity answer), the AWS CLI as the child.
 func TestEnvironmentModeAgainstMoto(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	url := StartMoto(t)
 	out := runCI(t, []string{
 		"AWS_ENDPOINT_URL=" + url,

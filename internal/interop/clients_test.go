@@ -18,7 +18,7 @@ import (
 // TestAWSCLIAsExecChild runs the AWS CLI as the child of `kagi exec`: it
 // sees only the role's keys in its environment, whatever the parent had.
 func TestAWSCLIAsExecChild(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	s := newKagiSetup(t, ansibleConfig)
 	// A parent environment that would otherwise win over every profile.
 	out := s.kagi(t, []string{"AWS_ACCESS_KEY_ID=AKIASTALEKEYEXAMPLE0", "AWS_SECRET_ACCESS_KEY=stale", "AWS_PROFILE=nonexistent"},
@@ -40,7 +40,7 @@ func TestAWSCLIAsExecChild(t *testing.T) {
 // TestAWSCLICredentialProcess: the AWS CLI reads profile "prod", whose
 // credential_process is kagi.
 func TestAWSCLICredentialProcess(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	s := newKagiSetup(t, ansibleConfig)
 	for range 3 {
 		cmd := exec.Command(awsBin, "sts", "get-caller-identity", "--profile", "prod", "--output", "text", "--query", "Arn")

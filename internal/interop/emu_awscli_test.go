@@ -44,7 +44,7 @@ func wantCLIRefusal(t *testing.T, what, stderr string, err error, code, msg stri
 // signs fewer headers than the Go SDK and parses the XML with its own code:
 // the daily path of a kagi user, by hand.
 func TestEmuWithAWSCLI(t *testing.T) {
-	bin := NeedTool(t, "aws")
+	bin := NeedAWSCLI(t)
 	url, srv := startEmu(t)
 
 	out, stderr, err := awsCLI(t, bin, url, aliceKeys(emuAliceSecret), "sts", "get-caller-identity")

@@ -26,7 +26,7 @@ region = eu-west-3
 // assume the role itself and ignore the keys, and with the region, which a
 // profile of that name has nowhere else.
 func TestAWSCLIReadsExportedINI(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	s := newKagiSetup(t, exportINIConfig)
 	ini := s.kagi(t, nil, "export", "prod", "--format", "ini")
 	if !strings.HasPrefix(ini, "[prod-kagi]\n") {

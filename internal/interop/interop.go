@@ -8,10 +8,12 @@
 package interop
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -27,6 +29,87 @@ func NeedTool(t testing.TB, name string) string {
 		Missing(t, name+" is not on PATH")
 	}
 	return path
+}
+
+// NeedAWSCLI returns the AWS CLI on PATH if it reads AWS_ENDPOINT_URL (v1
+// from 1.29, v2 from 2.13), which is how the tests point it at the
+// emulator; an older one would send their calls to AWS itself. Otherwise
+// the test skips (fails under KAGI_INTEROP_REQUIRED=1).
+func NeedAWSCLI(t testing.TB) string {
+	t.Helper()
+	path := NeedAWSCLI(t)
+	if !awsReadsEndpointURL(path) {
+		v, _ := awsCLIVersion(path)
+		Missing(t, fmt.Sprintf("the aws on PATH (%s, version %q) does not read AWS_ENDPOINT_URL (AWS CLI v1 1.29+, v2 2.13+)", path, v.text))
+	}
+	return path
+}
+
+// NeedAWSCLIv2 returns an AWS CLI version 2: the first `aws` on PATH, or
+// in /usr/bin or /usr/local/bin (Debian's awscli package), that says it is
+// 2.x. Its calls must be pointed at the emulator without AWS_ENDPOINT_URL,
+// which versions before 2.13 ignore.
+func NeedAWSCLIv2(t testing.TB) string {
+	t.Helper()
+	var candidates []string
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir != "" {
+			candidates = append(candidates, filepath.Join(dir, "aws"))
+		}
+	}
+	candidates = append(candidates, "/usr/bin/aws", "/usr/local/bin/aws")
+	for _, c := range candidates {
+		if v, ok := awsCLIVersion(c); ok && v.major == 2 {
+			return c
+		}
+	}
+	Missing(t, "no AWS CLI v2 on PATH or in /usr/bin (Debian: apt-get install awscli)")
+	return ""
+}
+
+// awsReadsEndpointURL says whether the AWS CLI at path reads
+// AWS_ENDPOINT_URL.
+func awsReadsEndpointURL(path string) bool {
+	v, ok := awsCLIVersion(path)
+	return ok && v.readsEndpointURL()
+}
+
+type awsVersion struct {
+	text                string
+	major, minor, patch int
+}
+
+func (v awsVersion) readsEndpointURL() bool {
+	switch v.major {
+	case 1:
+		return v.minor >= 29
+	case 2:
+		return v.minor >= 13
+	}
+	return v.major > 2
+}
+
+var awsVersions sync.Map // path -> awsVersion
+
+// awsCLIVersion runs `PATH --version` (once per path) and parses its
+// "aws-cli/X.Y.Z" word.
+func awsCLIVersion(path string) (awsVersion, bool) {
+	if v, ok := awsVersions.Load(path); ok {
+		return v.(awsVersion), v.(awsVersion).major > 0
+	}
+	var v awsVersion
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		out, _ := exec.Command(path, "--version").CombinedOutput()
+		for _, w := range strings.Fields(string(out)) {
+			if rest, ok := strings.CutPrefix(w, "aws-cli/"); ok {
+				v.text = rest
+				fmt.Sscanf(rest, "%d.%d.%d", &v.major, &v.minor, &v.patch)
+				break
+			}
+		}
+	}
+	awsVersions.Store(path, v)
+	return v, v.major > 0
 }
 
 // Missing skips the test with why, or fails it when tools are required.

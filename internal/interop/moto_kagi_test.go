@@ -14,7 +14,7 @@ import (
 // role) against moto_server, an STS nobody here wrote, with the AWS CLI as
 // the child: kagi must not depend on anything only our emulator does.
 func TestKagiAgainstMoto(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	url := StartMoto(t)
 	env := CleanEnv(t,
 		"AWS_ENDPOINT_URL="+url,

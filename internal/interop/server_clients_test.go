@@ -127,7 +127,7 @@ func TestServerBoto3AcrossLifetimes(t *testing.T) {
 // several role lifetimes by a shell that `kagi exec --server` started.
 func TestServerAWSCLIAcrossLifetimes(t *testing.T) {
 	t.Parallel()
-	NeedTool(t, "aws")
+	NeedAWSCLI(t)
 	s := newKagiSetup(t, ansibleConfig)
 	primeMFASession(t, s)
 	const lifetime, run = 4, 14
@@ -258,7 +258,7 @@ func TestServerConcurrentRequestsOneAssumeRole(t *testing.T) {
 // --ec2` as from an instance's metadata service (IMDSv2).
 func TestServerEC2AWSCLI(t *testing.T) {
 	t.Parallel()
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	s := newKagiSetup(t, ansibleConfig)
 	srv := startKagiServer(t, s, "--ec2", "prod-role")
 	endpoint := srv.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"]

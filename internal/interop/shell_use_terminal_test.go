@@ -33,7 +33,7 @@ region = us-east-1
 // it (docs/design.md); its code is tested through internal/shellenv's
 // quoting table and the testscripts.
 func TestUseInInteractiveShells(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	for _, sh := range []struct {
 		name string
 		// rc is the rc file's path under HOME and its text; start runs

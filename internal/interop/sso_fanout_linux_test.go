@@ -64,7 +64,7 @@ source_profile = sso-prod
 // role assumed from an Identity Center profile.
 func TestFanOutSSOOneSignInInChromium(t *testing.T) {
 	chromium := NeedTool(t, "chromium")
-	NeedTool(t, "aws")
+	NeedAWSCLI(t)
 	s := newKagiSetupWorld(t, ssoFanOutWorld, ssoFanOutConfig)
 
 	// The browser kagi opens: Chromium, headless, a profile of its own; its
@@ -150,7 +150,7 @@ func waitForExit(tt *tmuxTerm, limit time.Duration) []string {
 // Identity Center profile) and through `exec --server`'s endpoint, with the
 // token the AWS CLI v2 would have cached and no terminal.
 func TestSSOThroughCredentialProcessAndServer(t *testing.T) {
-	NeedTool(t, "aws")
+	NeedAWSCLI(t)
 	s := newKagiSetupWorld(t, ssoFanOutWorld, ssoFanOutConfig+"\n[profile tf]\ncredential_process = %KAGI% credential-process sso-deploy\n")
 	tok, err := s.Emu.MintSSOToken("alice@example.com", time.Hour)
 	if err != nil {
@@ -198,7 +198,7 @@ func TestSSOThroughCredentialProcessAndServer(t *testing.T) {
 // kagi opens through $BROWSER), then `aws sts get-caller-identity` of an
 // Identity Center profile reads ~/.aws/sso/cache itself.
 func TestAWSCLIUsesTheTokenKagiSignedInFor(t *testing.T) {
-	NeedTool(t, "aws")
+	NeedAWSCLI(t)
 	curl := NeedTool(t, "curl")
 	s := newKagiSetupWorld(t, ssoFanOutWorld, ssoFanOutConfig)
 	approve := filepath.Join(t.TempDir(), "approve.sh")

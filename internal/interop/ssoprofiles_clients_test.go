@@ -34,7 +34,7 @@ const ssoWorldJSON = `{"sso": {"start_url": "https://example.awsapps.com/start",
 // Identity Center profiles, get role credentials from the portal and call
 // STS as the permission set's role.
 func TestGeneratedSSOProfilesWorkWithTheAWSCLIAndTheGoSDK(t *testing.T) {
-	awsBin := NeedTool(t, "aws")
+	awsBin := NeedAWSCLI(t)
 	path := filepath.Join(t.TempDir(), "world.json")
 	if err := os.WriteFile(path, []byte(ssoWorldJSON), 0o600); err != nil {
 		t.Fatal(err)
