@@ -76,7 +76,16 @@ step 'AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... kagi add jump --env'
 AWS_ACCESS_KEY_ID=AKIADEMOJUMPUSER0001 AWS_SECRET_ACCESS_KEY=demo-secret-not-a-real-key "$kagi" add jump --env
 
 code=$("$awsemu" totp --world "$root/demo/world.json" --serial "$serial")
-if command -v aws >/dev/null; then
+# The AWS CLI, where it reads AWS_ENDPOINT_URL (v1 1.29+, v2 2.13+): an
+# older one would send the demo's calls to AWS itself.
+have_aws=false
+if v=$(aws --version 2>&1) && [[ $v =~ aws-cli/([0-9]+)\.([0-9]+) ]]; then
+  major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+  if (( major > 2 || (major == 2 && minor >= 13) || (major == 1 && minor >= 29) )); then
+    have_aws=true
+  fi
+fi
+if $have_aws; then
   whoami=(aws sts get-caller-identity --query Arn --output text)
 else
   whoami=(sh -c 'echo "$KAGI_PROFILE: $AWS_ACCESS_KEY_ID until $AWS_CREDENTIAL_EXPIRATION"')
@@ -91,7 +100,7 @@ step kagi exec dev -- "${whoami[@]}" '# another account: the MFA session is reus
 step kagi exec prod-readonly -- "${whoami[@]}" '# a role chained from prod'
 "$kagi" exec prod-readonly -- "${whoami[@]}"
 
-if command -v aws >/dev/null; then
+if $have_aws; then
   step aws sts get-caller-identity --profile prod-tf '# credential_process = kagi credential-process prod'
   aws sts get-caller-identity --profile prod-tf --query Arn --output text
 fi
