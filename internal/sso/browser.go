@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/kagi-cli/kagi/internal/extcmd"
 )
@@ -34,10 +35,22 @@ type Browser struct {
 	GOOS string
 }
 
+// opener is one way to open the URL: a command line, and for one that
+// reads the URL from stdin rather than argv (osascript), its input. Such
+// an opener hands the URL on and exits: it is waited for (up to
+// openerWait), and one that fails gives way to the next.
+type opener struct {
+	argv  []string
+	stdin string
+}
+
+// openerWait bounds the wait for an opener that reads stdin.
+const openerWait = 10 * time.Second
+
 // Open starts a browser on url. The error says that none could be
 // started; a browser that started and then failed is not seen.
 func (b Browser) Open(ctx context.Context, url string) error {
-	cmds, err := b.commands(url)
+	ops, err := b.openers(url)
 	if err != nil {
 		return err
 	}
@@ -46,7 +59,8 @@ func (b Browser) Open(ctx context.Context, url string) error {
 		environ = extcmd.CleanEnv(b.Environ())
 	}
 	var errs []error
-	for _, argv := range cmds {
+	for _, op := range ops {
+		argv := op.argv
 		path, err := exec.LookPath(argv[0])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%q: not found", argv[0]))
@@ -55,6 +69,13 @@ func (b Browser) Open(ctx context.Context, url string) error {
 		cmd := exec.Command(path, argv[1:]...)
 		cmd.Env = environ
 		detach(cmd)
+		if op.stdin != "" {
+			if err := runOpener(ctx, cmd, op.stdin); err != nil {
+				errs = append(errs, fmt.Errorf("%q: %v", argv[0], err))
+				continue
+			}
+			return nil
+		}
 		if err := cmd.Start(); err != nil {
 			errs = append(errs, fmt.Errorf("%q: %v", argv[0], err))
 			continue
@@ -65,11 +86,53 @@ func (b Browser) Open(ctx context.Context, url string) error {
 	return errors.Join(errs...)
 }
 
-// commands are the command lines to try for url, in order.
+// runOpener runs an opener that reads the URL from stdin and waits for it
+// to hand the URL on (at most openerWait). Its output is not shown: it
+// could echo the URL.
+func runOpener(ctx context.Context, cmd *exec.Cmd, stdin string) error {
+	cmd.Stdin = strings.NewReader(stdin)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t := time.NewTimer(openerWait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	return fmt.Errorf("did not finish within %s", openerWait)
+}
+
+// appleScriptString quotes s as an AppleScript string literal.
+func appleScriptString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// commands are the command lines to try for url, in order (the tests'
+// view of openers).
 func (b Browser) commands(url string) ([][]string, error) {
+	ops, err := b.openers(url)
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([][]string, len(ops))
+	for i, op := range ops {
+		cmds[i] = op.argv
+	}
+	return cmds, nil
+}
+
+// openers are the ways to try for url, in order.
+func (b Browser) openers(url string) ([]opener, error) {
 	if b.Env != nil {
 		if v, ok := b.Env("BROWSER"); ok && strings.TrimSpace(v) != "" {
-			var cmds [][]string
+			var cmds []opener
 			for _, entry := range strings.Split(v, ":") {
 				words := strings.Fields(entry)
 				if len(words) == 0 {
@@ -85,7 +148,7 @@ func (b Browser) commands(url string) ([][]string, error) {
 				if !subst {
 					words = append(words, url)
 				}
-				cmds = append(cmds, words)
+				cmds = append(cmds, opener{argv: words})
 			}
 			if len(cmds) > 0 {
 				return cmds, nil
@@ -98,12 +161,20 @@ func (b Browser) commands(url string) ([][]string, error) {
 	}
 	switch goos {
 	case "darwin":
-		return [][]string{{"open", url}}, nil
+		// osascript reads the script from stdin, and `open location`
+		// hands the URL to the default browser by Apple Event: the URL is
+		// in no process's argv, where other local users could read it
+		// (macOS has no socket table kagi could check who connects to
+		// the loopback link with). `open URL` only if osascript fails.
+		return []opener{
+			{argv: []string{"osascript", "-"}, stdin: "open location " + appleScriptString(url) + "\n"},
+			{argv: []string{"open", url}},
+		}, nil
 	case "windows":
 		// The URL as one argument, never through cmd /c start, whose
 		// parser treats & in a query string as a command separator.
-		return [][]string{{"rundll32", "url.dll,FileProtocolHandler", url}}, nil
+		return []opener{{argv: []string{"rundll32", "url.dll,FileProtocolHandler", url}}}, nil
 	default:
-		return [][]string{{"xdg-open", url}}, nil
+		return []opener{{argv: []string{"xdg-open", url}}}, nil
 	}
 }

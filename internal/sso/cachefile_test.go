@@ -96,7 +96,7 @@ func TestBrowserCommands(t *testing.T) {
 		want          string
 	}{
 		{"", "linux", "xdg-open " + u},
-		{"", "darwin", "open " + u},
+		{"", "darwin", "osascript -|open " + u},
 		{"", "windows", "rundll32 url.dll,FileProtocolHandler " + u},
 		{"firefox", "linux", "firefox " + u},
 		{"w3m:lynx -dump", "linux", "w3m " + u + "|lynx -dump " + u},
