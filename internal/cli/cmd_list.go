@@ -18,6 +18,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/keyring"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 type listOptions struct {
@@ -313,6 +314,9 @@ func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
 				}
 				cols[3] = strings.Join(arns, " -> ")
 			}
+		}
+		for i := range cols {
+			cols[i] = termtext.Visible(cols[i]) // from files anyone may have written
 		}
 		if _, err := fmt.Fprintln(out, strings.Join(cols, sep)); err != nil {
 			return err

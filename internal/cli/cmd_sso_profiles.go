@@ -12,6 +12,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/ssoprofiles"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 type ssoProfilesOptions struct {
@@ -232,7 +233,9 @@ func writeSSOProfilesTable(a *app, entries []ssoprofiles.Entry) error {
 		if e.Action == ssoprofiles.Missing || e.Action == ssoprofiles.Conflict {
 			profile = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", profile, e.AccountID, cmpOr(e.AccountName, "-"), e.RoleName, e.Action)
+		// Names from the portal and the config, to a terminal.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termtext.Visible(profile), termtext.Visible(e.AccountID),
+			termtext.Visible(cmpOr(e.AccountName, "-")), termtext.Visible(e.RoleName), e.Action)
 	}
 	return tw.Flush()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/extcmd"
 	"github.com/kagi-cli/kagi/internal/promptseg"
 	"github.com/kagi-cli/kagi/internal/shellenv"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Variables `kagi use` sets besides those of exec's contract, so that the
@@ -291,7 +292,7 @@ func (a *app) defaultUseProfile(ctx context.Context, f credFlags) (string, error
 		return "", err
 	}
 	if found != nil {
-		fmt.Fprintf(a.io.Err, "kagi: profile %q from %s\n", found.Profile, found.Path)
+		fmt.Fprintf(a.io.Err, "kagi: profile %q from %s\n", found.Profile, termtext.Visible(found.Path))
 		return found.Profile, nil
 	}
 	return a.profileOrPick(ctx, "", f)

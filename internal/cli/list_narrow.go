@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // The terminal table of `kagi list`: one row per profile in short forms,
@@ -75,6 +77,11 @@ func writeListNarrow(w io.Writer, entries []listEntry, width int) error {
 	reasons := make([]string, len(entries))
 	for i, e := range entries {
 		rows[i], reasons[i] = listNarrowCells(e)
+		// From files anyone may have written, to a terminal.
+		for j := range rows[i] {
+			rows[i][j] = termtext.Visible(rows[i][j])
+		}
+		reasons[i] = termtext.Visible(reasons[i])
 	}
 	// When the table is too wide, columns lose their widest cells' tails,
 	// first down to what still reads well (a role keeps its account and

@@ -191,3 +191,28 @@ func TestWrapAndTruncate(t *testing.T) {
 		t.Errorf("wrap lost text: %q", got)
 	}
 }
+
+// TestListShowsNoControlCharacters: a config that anyone may have written
+// (a shared one, a generated one) reaches the terminal through kagi list
+// with its escape sequences and bidi overrides shown as "?", at a terminal
+// and in a pipe.
+func TestListShowsNoControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dir + "/config"
+	writeFile(t, cfg, "[profile evil\x1b]0;pwned\x07]\nregion = us-east-1\u202e\n[profile ok]\nrole_arn = arn:aws:iam::111111111111:role/x\x9b2J\nsource_profile = evil\x1b]0;pwned\x07\n")
+	env := map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": dir + "/none"}
+	for _, tty := range []bool{true, false} {
+		io, out, _ := testIO(env)
+		io.OutIsTTY = tty
+		io.OutWidth = func() int { return 200 }
+		if err := (&app{io: io}).runList(context.Background(), listOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(out.String(), "\x1b\x07\u202e\u009b") {
+			t.Errorf("tty %v: a control character reached the output:\n%q", tty, out.String())
+		}
+		if !strings.Contains(out.String(), "evil?]0;pwned?") {
+			t.Errorf("tty %v: the profile is not shown:\n%q", tty, out.String())
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Status is how a check came out.
@@ -114,14 +116,16 @@ func WriteText(w io.Writer, fs []Finding, tty bool) error {
 }
 
 // oneLine keeps a field on its line: a tab or newline in a message (a
-// multi-line setting) would break the columns scripts cut.
+// multi-line setting) would break the columns scripts cut. What is left
+// is shown as termtext shows it: a message quotes files anyone may have
+// written, and it goes to a terminal.
 func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
+	return termtext.Visible(strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
 			return ' '
 		}
 		return r
-	}, s)
+	}, s))
 }
 
 // hinter is an error that knows the next step.

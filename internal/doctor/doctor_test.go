@@ -60,6 +60,14 @@ func TestWriteTextAndJSON(t *testing.T) {
 		{Check: CheckKeyring, Status: OK, Subject: "file", Message: "items in /x"},
 		{Check: CheckProfile, Status: Fail, Subject: "prod", Message: "a\tb\nc", Fix: "kagi add jump"},
 	}
+	// A message that quotes a hostile file reaches no terminal raw.
+	var hostile bytes.Buffer
+	if err := WriteText(&hostile, []Finding{{Check: CheckProfile, Status: Fail, Subject: "p\x1b]0;t\x07", Message: "x\u202ey\x9b2J"}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(hostile.String(), "\x1b\x07\u202e\u009b") || !strings.Contains(hostile.String(), "p?]0;t?: x?y?2J") {
+		t.Errorf("hostile finding printed as %q", hostile.String())
+	}
 	var pipe bytes.Buffer
 	if err := WriteText(&pipe, fs, false); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Item is one thing to choose: its name, which is matched and returned,
@@ -306,38 +308,8 @@ func itoa(n int) string {
 // sequence that could retitle the window, write the clipboard or repaint
 // the list), a byte that is not UTF-8 and a character that reorders text
 // (bidirectional overrides and isolates) are drawn as "?".
-func visible(s string) string {
-	ok := true
-	for _, r := range s {
-		if !drawable(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if !drawable(r) {
-			r = '?'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func visible(s string) string { return termtext.Visible(s) }
 
-func drawable(r rune) bool {
-	switch {
-	case r < 0x20, r >= 0x7f && r <= 0x9f, r == utf8.RuneError:
-		return false
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-		return false
-	}
-	return true
-}
-
-// pad is s with spaces up to width columns (s is not cut).
 func pad(s string, width int) string {
 	if w := stringWidth(s); w < width {
 		return s + strings.Repeat(" ", width-w)

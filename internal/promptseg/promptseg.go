@@ -1,12 +1,15 @@
 // Package promptseg is the text of `kagi prompt`: the profile of the kagi
 // session in an environment and the time its credentials have left. It
-// imports nothing but time and strconv, so that kagi can answer before
-// the rest of the program is initialized (cmd/kagi/prompt.go).
+// imports nothing but time, strconv and internal/termtext (unicode/utf8),
+// so that kagi can answer before the rest of the program is initialized
+// (cmd/kagi/prompt.go).
 package promptseg
 
 import (
 	"strconv"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Segment is "prod 42m", "prod 1h05m", "prod <1m" or "prod EXPIRED" from
@@ -59,7 +62,7 @@ func Printable(s string) string {
 	n := 0
 	for _, r := range s {
 		n++
-		if !printable(r) {
+		if !termtext.Drawable(r) {
 			clean = false
 		}
 	}
@@ -72,20 +75,10 @@ func Printable(s string) string {
 			b = append(b, '…')
 			break
 		}
-		if !printable(r) {
+		if !termtext.Drawable(r) {
 			r = '?'
 		}
 		b = append(b, r)
 	}
 	return string(b)
-}
-
-func printable(r rune) bool {
-	switch {
-	case r < 0x20, r >= 0x7f && r <= 0x9f, r == 0xfffd:
-		return false
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-		return false
-	}
-	return true
 }

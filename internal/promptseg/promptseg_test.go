@@ -3,6 +3,8 @@ package promptseg
 import (
 	"testing"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 func TestSegment(t *testing.T) {
@@ -48,7 +50,7 @@ func TestSegmentShowsNoControlCharacters(t *testing.T) {
 		env := map[string]string{"KAGI_PROFILE": hostile, "AWS_CREDENTIAL_EXPIRATION": "2026-11-29T12:42:30Z"}
 		got := Segment(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, now)
 		for _, r := range got {
-			if !printable(r) {
+			if !termtext.Drawable(r) {
 				t.Errorf("%q: segment %q holds %U", hostile, got, r)
 			}
 		}

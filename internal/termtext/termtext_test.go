@@ -1,0 +1,21 @@
+package termtext
+
+import "testing"
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"prod":                         "prod",
+		"日本語-prod":                     "日本語-prod",
+		"a\x1b]0;pwned\x07b":           "a?]0;pwned?b",
+		"x\u009b31my":                  "x?31my",
+		"\u202eevil":                   "?evil",
+		"bad\xffbyte":                  "bad?byte",
+		"tab\there":                    "tab?here",
+		"iso\u2066late\u2069":          "iso?late?",
+		"/home/u/\x1b[2J/.aws-profile": "/home/u/?[2J/.aws-profile",
+	} {
+		if got := Visible(in); got != want {
+			t.Errorf("Visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
