@@ -18,6 +18,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/debug"
 	"github.com/kagi-cli/kagi/internal/keyring"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Exit codes, as documented in every command's help.
@@ -293,6 +294,18 @@ func usageHint(err error) string {
 // hinter is implemented by errors that know the user's next step.
 type hinter interface{ Hint() string }
 
+// printError prints err as "kagi: error: ..." and its hint as "kagi:
+// hint: ...". An error quotes what kagi did not write (a config value, a
+// path, a service's answer), so both go through termtext: no escape
+// sequence reaches the terminal.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "kagi: error: %s\n", termtext.Lines(err.Error()))
+	var h hinter
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(w, "kagi: hint: %s\n", termtext.Lines(h.Hint()))
+	}
+}
+
 // report prints err as "kagi: error: ..." plus "kagi: hint: ..." lines and
 // returns the exit code it maps to.
 func report(w io.Writer, err error) int {
@@ -303,11 +316,7 @@ func report(w io.Writer, err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(w, "kagi: error: %v\n", err)
-	var h hinter
-	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(w, "kagi: hint: %s\n", h.Hint())
-	}
+	printError(w, err)
 	var cr *cannotRunError // exec's 126 and 127
 	if errors.As(err, &cr) {
 		return cr.ExitCode()

@@ -51,6 +51,10 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 		{"usage error in a command", &inCommand{usageErrorf("bad flag"), "kagi exec"}, ExitUsage, "kagi: error: bad flag\n", "kagi: hint: run 'kagi exec --help' for usage\n"},
 		{"cobra's error in a command", &inCommand{errors.New("accepts 1 arg(s), received 0"), "kagi credential-process"}, ExitUsage, "", "kagi: hint: run 'kagi credential-process --help' for usage\n"},
 		{"runtime error in a command", &inCommand{&runError{errors.New("boom")}, "kagi exec"}, ExitError, "kagi: error: boom\n", ""},
+		// An error quoting a hostile config value or path reaches the
+		// terminal without its escape sequences.
+		{"hostile text", &runError{fmt.Errorf("profile %s: no\x1b]0;pwned\x07 \u202ehere", "x\x9b2J")}, ExitError,
+			"kagi: error: profile x?2J: no?]0;pwned? ?here\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -147,11 +147,7 @@ func (a *app) runRotate(ctx context.Context, opts rotateOptions) error {
 		res, err := a.rotateOne(ctx, files, opts, p)
 		if err != nil {
 			failed = append(failed, p)
-			fmt.Fprintf(a.io.Err, "kagi: error: %v\n", err)
-			var h hinter
-			if errors.As(err, &h) && h.Hint() != "" {
-				fmt.Fprintf(a.io.Err, "kagi: hint: %s\n", h.Hint())
-			}
+			printError(a.io.Err, err)
 			continue
 		}
 		a.sayRotated(files, res, opts)

@@ -11,6 +11,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/server"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 type serverOptions struct {
@@ -172,7 +173,7 @@ func (a *app) startServer(ctx, serve context.Context, profile string, f credFlag
 	}, server.RefresherOptions{
 		Now: a.io.Now,
 		OnError: func(err error) {
-			fmt.Fprintf(a.io.Err, "kagi: error: refreshing the served credentials of %s: %v\n", profileText(got.Chain.Profile), err)
+			fmt.Fprintf(a.io.Err, "kagi: error: refreshing the served credentials of %s: %s\n", profileText(got.Chain.Profile), termtext.Lines(err.Error()))
 		},
 	})
 	refresher.Seed(got.Credentials)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/cache"
 	"github.com/kagi-cli/kagi/internal/keyring"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // keyring returns the keyring, opened on first use: a warm call served
@@ -221,5 +222,5 @@ func (a *app) warn(msg string) {
 		w.seen = map[string]bool{}
 	}
 	w.seen[msg] = true
-	fmt.Fprintf(a.io.Err, "kagi: warning: %s\n", msg)
+	fmt.Fprintf(a.io.Err, "kagi: warning: %s\n", termtext.Lines(msg))
 }

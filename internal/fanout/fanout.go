@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Options say what to run and how.
@@ -174,8 +176,8 @@ func runOne(ctx context.Context, name string, opts Options, children *childSet) 
 	} else {
 		// A run's stdout and stderr lines both go to one stream, as at a
 		// terminal, each line whole.
-		po := &lineWriter{c: opts.Console, toErr: opts.ToErr, prefix: name + " | "}
-		pe := &lineWriter{c: opts.Console, toErr: opts.ToErr, prefix: name + " | "}
+		po := &lineWriter{c: opts.Console, toErr: opts.ToErr, prefix: termtext.Visible(name) + " | "}
+		pe := &lineWriter{c: opts.Console, toErr: opts.ToErr, prefix: termtext.Visible(name) + " | "}
 		cmd.Stdout, cmd.Stderr = po, pe
 		closers = append(closers, po, pe)
 	}
@@ -231,7 +233,7 @@ func WriteSummary(w io.Writer, results []Result) {
 		if errText == "" {
 			errText = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%s\n", r.Profile, code, r.Seconds, errText)
+		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%s\n", termtext.Visible(r.Profile), code, r.Seconds, termtext.Visible(errText))
 	}
 	tw.Flush()
 }

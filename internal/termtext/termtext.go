@@ -44,3 +44,28 @@ func Visible(s string) string {
 	}
 	return string(b)
 }
+
+// Lines is Visible for text of several lines: each newline is kept, and
+// every other rune that is not Drawable is shown as "?". For messages that
+// quote what kagi did not write (an error naming a config value, a path,
+// a service's answer) on their way to a terminal.
+func Lines(s string) string {
+	clean := true
+	for _, r := range s {
+		if r != '\n' && !Drawable(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r != '\n' && !Drawable(r) {
+			r = '?'
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}

@@ -19,3 +19,12 @@ func TestVisible(t *testing.T) {
 		}
 	}
 }
+
+func TestLines(t *testing.T) {
+	if got := Lines("one \x1b[2J\ntwo\u202e\n"); got != "one ?[2J\ntwo?\n" {
+		t.Errorf("Lines = %q", got)
+	}
+	if s := "plain\nlines"; Lines(s) != s {
+		t.Errorf("Lines changed clean text")
+	}
+}
