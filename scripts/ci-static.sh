@@ -54,7 +54,10 @@ ci_env=(
   AWS_ROLE_ARN=arn:aws:iam::222222222222:role/deploy
   AWS_EC2_METADATA_DISABLED=true
 )
-shm_before=$(ls -d /dev/shm/kagi-* 2>/dev/null | sort || true)
+# kagi's default cache directory and what is in it (not /dev/shm/kagi-*:
+# tests running beside this script make kagi-test-* directories there).
+shm_state() { find "/dev/shm/kagi-$(id -u)" 2>/dev/null | sort || true; }
+shm_before=$(shm_state)
 
 # check NAME RUN: the run's answer ($tmp/RUN.out) is the role's temporary
 # credentials, and its stderr ($tmp/RUN.err) holds no secret.
@@ -81,9 +84,9 @@ timeout 20 setsid env -i "${ci_env[@]}" HOME="$scratch/home" XDG_CONFIG_HOME="$s
 check "empty HOME and XDG directories (exec, and a kagi inside it running as the role)" home
 left=$(find "$scratch" -mindepth 1 -not -type d)
 [ -z "$left" ] || fail "environment mode wrote files: $left"
-shm_after=$(ls -d /dev/shm/kagi-* 2>/dev/null | sort || true)
-[ "$shm_before" = "$shm_after" ] || fail "environment mode created a cache directory in /dev/shm"
-echo "static-smoke: ok: no file written under HOME, XDG_*_HOME, XDG_RUNTIME_DIR or /dev/shm/kagi-*"
+shm_after=$(shm_state)
+[ "$shm_before" = "$shm_after" ] || fail "environment mode wrote into kagi's cache directory /dev/shm/kagi-$(id -u)"
+echo "static-smoke: ok: no file written under HOME, XDG_*_HOME, XDG_RUNTIME_DIR or /dev/shm/kagi-$(id -u)"
 
 # 3. An empty root with only the binary: no /etc, /tmp, /dev or shell.
 # (Absolute paths: env -i leaves no PATH.)
