@@ -35,7 +35,8 @@ func (a *app) loginCommand() *cobra.Command {
 		Use:   "login [PROFILE] [flags]",
 		Short: "Open the AWS console in a browser, signed in as the profile",
 		Long: `Open the AWS Management Console signed in as PROFILE (without PROFILE,
-AWS_PROFILE's; with neither, the environment's credentials), through the
+AWS_PROFILE's; with neither, the environment's credentials, else at a
+terminal the profile picked from a list), through the
 federation endpoint of the region's partition (signin.aws.amazon.com, or the
 GovCloud and China ones; KAGI_FEDERATION_ENDPOINT replaces it).
 
@@ -95,7 +96,13 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 		plan, err = a.planLogin(chain, opts)
 		return err
 	}
-	r, err := a.retrieve(ctx, opts.Profile, f)
+	// No profile and nothing else naming one: the picker, at a terminal
+	// (as exec and use offer it).
+	profile, err := a.profileOrPick(ctx, opts.Profile, f)
+	if err != nil {
+		return err
+	}
+	r, err := a.retrieve(ctx, profile, f)
 	if err != nil {
 		return err
 	}

@@ -157,3 +157,35 @@ func TestPickerScrollsAndFollowsAResize(t *testing.T) {
 	}
 	checkPickerGone(t, visible())
 }
+
+// TestPickerChoosesTheProfileToSignInAs: `kagi login` with no profile
+// offers the same picker, and the console link it prints is for the role
+// picked.
+func TestPickerChoosesTheProfileToSignInAs(t *testing.T) {
+	world, config := manyAccountsWorld(3)
+	s := newKagiSetupWorld(t, world, config)
+	env := append(pickerEnv(s.Env), "KAGI_FEDERATION_ENDPOINT="+s.URL+"/federation")
+	tt := newTmuxTerm(t, env, kagiBin+` login --stdout`)
+	tt.waitFor("picker", hasLine(`^kagi: profile>`))
+	tt.run("send-keys", "-l", "acct-02")
+	tt.waitFor("filtered list", hasLine(`^kagi: profile> acct-02 +1/\d+$`))
+	tt.run("send-keys", "Enter")
+	lines := tt.waitFor("exit", hasLine(`^kagi-exit:\d+$`))
+	text := strings.Join(lines, "")
+	if !hasLine(`^kagi-exit:0$`)(lines) || !strings.Contains(text, s.URL+"/federation?Action=login") {
+		t.Fatalf("after Enter:\n%s", strings.Join(lines, "\n"))
+	}
+	if n := s.Emu.Stats()["AssumeRole"]; n != 1 {
+		t.Errorf("the emulator saw %d AssumeRole calls, want 1 (acct-02's role)", n)
+	}
+	signedIn := ""
+	for _, r := range s.Emu.Requests() {
+		if r.Action == "getSigninToken" {
+			signedIn = r.Caller
+		}
+	}
+	if !strings.HasPrefix(signedIn, "arn:aws:sts::500000000002:assumed-role/") {
+		t.Errorf("the sign-in token was made for %q, want acct-02's role", signedIn)
+	}
+	checkPickerGone(t, lines)
+}
