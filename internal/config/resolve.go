@@ -53,6 +53,9 @@ type Chain struct {
 	Roles   []RoleHop   // in the order assumed; empty: the source (or MFA session) is the result
 	// STSEndpoint is a custom STS endpoint URL, "" for AWS's own.
 	STSEndpoint string
+	// SSOEndpoint is a custom IAM Identity Center portal endpoint URL for
+	// an SSO source, "" for AWS's own (portal.sso.REGION.amazonaws.com).
+	SSOEndpoint string
 	// STSRegionalEndpoints is "regional", "legacy" or "" (SDK default).
 	STSRegionalEndpoints string
 	Reasons              []Reason // why each step was chosen, in order
@@ -988,23 +991,13 @@ func (r *resolver) region(c *Chain, top *view) error {
 		ignore = strings.EqualFold(top.get("ignore_configured_endpoint_urls").value, "true")
 	}
 	if !ignore {
-		switch {
-		case r.env.get("AWS_ENDPOINT_URL_STS") != "":
-			c.STSEndpoint = r.env.get("AWS_ENDPOINT_URL_STS")
-			r.note("endpoint", "", "STS endpoint from AWS_ENDPOINT_URL_STS", setting{})
-		case r.env.get("AWS_ENDPOINT_URL") != "":
-			c.STSEndpoint = r.env.get("AWS_ENDPOINT_URL")
-			r.note("endpoint", "", "STS endpoint from AWS_ENDPOINT_URL", setting{})
-		case top != nil:
-			if s := r.fs.Config.Section(ServicesSection, top.get("services").value); s != nil && s.Err != nil {
-				return s.Err
-			}
-			if at := r.servicesSTSEndpoint(top); at.set() {
-				c.STSEndpoint = at.value
-				r.note("endpoint", top.name, "STS endpoint from the [services] section", at)
-			} else if at := top.get("endpoint_url"); at.set() {
-				c.STSEndpoint = at.value
-				r.note("endpoint", top.name, "STS endpoint from endpoint_url", at)
+		var err error
+		if c.STSEndpoint, err = r.endpoint(top, "STS", "sts"); err != nil {
+			return err
+		}
+		if c.Source.Kind == SSO {
+			if c.SSOEndpoint, err = r.endpoint(top, "SSO", "sso"); err != nil {
+				return err
 			}
 		}
 	}
@@ -1026,15 +1019,47 @@ func (r *resolver) region(c *Chain, top *view) error {
 	return nil
 }
 
-// servicesSTSEndpoint reads "services = NAME" and its [services NAME]
-// section's "sts =" sub-section endpoint_url.
-func (r *resolver) servicesSTSEndpoint(v *view) setting {
+// endpoint is the configured endpoint URL of a service ("" for AWS's
+// own), in botocore's order: AWS_ENDPOINT_URL_<ID>, AWS_ENDPOINT_URL, the
+// service's sub-section of the profile's [services NAME] section
+// (`services = NAME`), the profile's endpoint_url. id is the service's
+// identifier as the variable spells it (STS, SSO), key as the sub-section
+// does (sts, sso).
+func (r *resolver) endpoint(top *view, id, key string) (string, error) {
+	if v := r.env.get("AWS_ENDPOINT_URL_" + id); v != "" {
+		r.note("endpoint", "", id+" endpoint from AWS_ENDPOINT_URL_"+id, setting{})
+		return v, nil
+	}
+	if v := r.env.get("AWS_ENDPOINT_URL"); v != "" {
+		r.note("endpoint", "", id+" endpoint from AWS_ENDPOINT_URL", setting{})
+		return v, nil
+	}
+	if top == nil {
+		return "", nil
+	}
+	if s := r.fs.Config.Section(ServicesSection, top.get("services").value); s != nil && s.Err != nil {
+		return "", s.Err
+	}
+	if at := r.servicesEndpoint(top, key); at.set() {
+		r.note("endpoint", top.name, id+" endpoint from the [services] section", at)
+		return at.value, nil
+	}
+	if at := top.get("endpoint_url"); at.set() {
+		r.note("endpoint", top.name, id+" endpoint from endpoint_url", at)
+		return at.value, nil
+	}
+	return "", nil
+}
+
+// servicesEndpoint reads "services = NAME" and the endpoint_url of its
+// [services NAME] section's key sub-section.
+func (r *resolver) servicesEndpoint(v *view, key string) setting {
 	name := v.get("services")
 	if !name.set() {
 		return setting{}
 	}
 	s := r.fs.Config.Section(ServicesSection, name.value)
-	k := s.Key("sts").SubKey("endpoint_url")
+	k := s.Key(key).SubKey("endpoint_url")
 	if k == nil || k.Value == "" {
 		return setting{}
 	}

@@ -727,3 +727,69 @@ source_identity = from-profile
 		t.Fatalf("environment mode: %+v, %v", c, err)
 	}
 }
+
+// The Identity Center portal's endpoint resolves as botocore resolves a
+// service's: AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the [services]
+// section's sso sub-section, the profile's endpoint_url; none when
+// ignore_configured_endpoint_urls is true (in the profile or the
+// environment). Only an Identity Center source has one.
+func TestResolveSSOEndpoint(t *testing.T) {
+	cfg := `[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = eu-west-1
+[profile svc]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Admin
+services = local
+endpoint_url = http://profile-endpoint
+[profile plain]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Admin
+endpoint_url = http://plain
+[profile ignoring]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Admin
+services = local
+ignore_configured_endpoint_urls = true
+[profile deploy]
+role_arn = arn:aws:iam::444444444444:role/deploy
+source_profile = svc
+[profile keys]
+aws_access_key_id = AKIAEXAMPLEEXAMPLE01
+aws_secret_access_key = not-a-real-secret
+services = local
+[services local]
+sts =
+  endpoint_url = http://services-sts
+sso =
+  endpoint_url = http://services-sso
+`
+	fs := parseBoth(t, cfg, "")
+	for _, tt := range []struct {
+		name, profile string
+		env           map[string]string
+		sso, sts      string
+	}{
+		{"services section", "svc", nil, "http://services-sso", "http://services-sts"},
+		{"endpoint_url", "plain", nil, "http://plain", "http://plain"},
+		{"AWS_ENDPOINT_URL beats config", "svc", map[string]string{"AWS_ENDPOINT_URL": "http://env"}, "http://env", "http://env"},
+		{"AWS_ENDPOINT_URL_SSO beats AWS_ENDPOINT_URL", "svc", map[string]string{"AWS_ENDPOINT_URL": "http://env", "AWS_ENDPOINT_URL_SSO": "http://env-sso"}, "http://env-sso", "http://env"},
+		{"ignored in the profile", "ignoring", map[string]string{"AWS_ENDPOINT_URL": "http://env"}, "", ""},
+		{"ignored in the environment", "svc", map[string]string{"AWS_ENDPOINT_URL_SSO": "http://env-sso", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "", ""},
+		{"a role's chain: the profile asked for decides, as its client", "deploy", nil, "", ""},
+		{"no Identity Center source, no portal", "keys", nil, "", "http://services-sts"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Resolve(fs, Request{Profile: tt.profile, Env: MapEnv(tt.env)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SSOEndpoint != tt.sso || c.STSEndpoint != tt.sts {
+				t.Errorf("sso %q sts %q, want %q %q", c.SSOEndpoint, c.STSEndpoint, tt.sso, tt.sts)
+			}
+		})
+	}
+}

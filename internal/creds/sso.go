@@ -24,19 +24,12 @@ import (
 // is cached under a key that descends from that one, as from an MFA
 // session.
 
-// ssoEndpoint is the portal's URL when one is configured: AWS_ENDPOINT_URL_SSO,
-// else AWS_ENDPOINT_URL, as the SDKs resolve a service's endpoint, unless
-// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. "" is AWS's own
+// ssoEndpoint is the portal's URL when one is configured (config resolves
+// it as the SDKs do: AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the profile's
+// [services] section, its endpoint_url; none when
+// ignore_configured_endpoint_urls says so). "" is AWS's own
 // (portal.sso.REGION.amazonaws.com).
-func (r *run) ssoEndpoint() string {
-	if strings.EqualFold(r.env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return ""
-	}
-	if v := r.env("AWS_ENDPOINT_URL_SSO"); v != "" {
-		return v
-	}
-	return r.env("AWS_ENDPOINT_URL")
-}
+func (r *run) ssoEndpoint() string { return r.chain.SSOEndpoint }
 
 // ssoIdentity is the source's identity for cache keys: public settings only.
 func (r *run) ssoIdentity() (string, error) {

@@ -81,6 +81,7 @@ func ssoChain(e *emu, roles ...config.RoleHop) *config.Chain {
 		Source:      config.Source{Kind: config.SSO, Profile: "prod-admin", SSO: corpSession, SSOAccountID: ssoAcct, SSORoleName: ssoRole, File: "config", Line: 3},
 		Roles:       roles,
 		STSEndpoint: e.url,
+		SSOEndpoint: e.url,
 	}
 }
 
@@ -261,15 +262,11 @@ func TestSSONoAssignment(t *testing.T) {
 func TestSSOEndpointSetting(t *testing.T) {
 	e := startSSOEmu(t)
 	deps := e.ssoDeps(newCache(), e.tokens(t))
-	deps.Env = config.MapEnv(map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_SSO": e.url})
-	if _, err := creds.Retrieve(context.Background(), ssoChain(e), deps); err != nil {
-		t.Fatal(err)
-	}
-	deps = e.ssoDeps(newCache(), e.tokens(t))
-	deps.Env = config.MapEnv(map[string]string{"AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1"})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := creds.Retrieve(ctx, ssoChain(e), deps)
+	chain := ssoChain(e)
+	chain.SSOEndpoint = "http://127.0.0.1:1"
+	_, err := creds.Retrieve(ctx, chain, deps)
 	var ue *creds.UnavailableError
 	if !errors.As(err, &ue) || ue.Action != "sso:GetRoleCredentials" || !strings.Contains(ue.Endpoint, "127.0.0.1:1") || !strings.Contains(ue.Hint(), "AWS_ENDPOINT_URL_SSO") {
 		t.Fatalf("err = %v", err)
