@@ -24,35 +24,19 @@ func Drawable(r rune) bool {
 
 // Visible is s with every rune that is not Drawable (and every byte that
 // is not UTF-8) shown as "?". s itself is returned when it is clean.
-func Visible(s string) string {
-	clean := true
-	for _, r := range s {
-		if !Drawable(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	b := make([]rune, 0, len(s))
-	for _, r := range s {
-		if !Drawable(r) {
-			r = '?'
-		}
-		b = append(b, r)
-	}
-	return string(b)
-}
+func Visible(s string) string { return replace(s, false) }
 
 // Lines is Visible for text of several lines: each newline is kept, and
 // every other rune that is not Drawable is shown as "?". For messages that
 // quote what kagi did not write (an error naming a config value, a path,
 // a service's answer) on their way to a terminal.
-func Lines(s string) string {
+func Lines(s string) string { return replace(s, true) }
+
+func replace(s string, keepNewlines bool) string {
+	shown := func(r rune) bool { return Drawable(r) || keepNewlines && r == '\n' }
 	clean := true
 	for _, r := range s {
-		if r != '\n' && !Drawable(r) {
+		if !shown(r) {
 			clean = false
 			break
 		}
@@ -62,7 +46,7 @@ func Lines(s string) string {
 	}
 	b := make([]rune, 0, len(s))
 	for _, r := range s {
-		if r != '\n' && !Drawable(r) {
+		if !shown(r) {
 			r = '?'
 		}
 		b = append(b, r)
