@@ -37,7 +37,7 @@ func NeedTool(t testing.TB, name string) string {
 // the test skips (fails under KAGI_INTEROP_REQUIRED=1).
 func NeedAWSCLI(t testing.TB) string {
 	t.Helper()
-	path := NeedAWSCLI(t)
+	path := NeedTool(t, "aws")
 	if !awsReadsEndpointURL(path) {
 		v, _ := awsCLIVersion(path)
 		Missing(t, fmt.Sprintf("the aws on PATH (%s, version %q) does not read AWS_ENDPOINT_URL (AWS CLI v1 1.29+, v2 2.13+)", path, v.text))
