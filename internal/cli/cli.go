@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -299,11 +301,31 @@ type hinter interface{ Hint() string }
 // path, a service's answer), so both go through termtext: no escape
 // sequence reaches the terminal.
 func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "kagi: error: %s\n", termtext.Lines(err.Error()))
+	fmt.Fprintf(w, "kagi: error: %s\n", termtext.Lines(suggestionsOnOneLine(err.Error())))
 	var h hinter
 	if errors.As(err, &h) && h.Hint() != "" {
 		fmt.Fprintf(w, "kagi: hint: %s\n", termtext.Lines(h.Hint()))
 	}
+}
+
+// suggestionsOnOneLine turns cobra's `unknown command "exce" for
+// "kagi"\n\nDid you mean this?\n\texec\n` into one line, as every other
+// error is: `unknown command "exce" for "kagi"; did you mean "exec"?`.
+func suggestionsOnOneLine(msg string) string {
+	head, tail, ok := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !ok {
+		return msg
+	}
+	var names []string
+	for _, l := range strings.Split(tail, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			names = append(names, strconv.Quote(l))
+		}
+	}
+	if len(names) == 0 {
+		return head
+	}
+	return head + "; did you mean " + strings.Join(names, " or ") + "?"
 }
 
 // report prints err as "kagi: error: ..." plus "kagi: hint: ..." lines and

@@ -48,6 +48,8 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 			"kagi: error: wrapped: ", "kagi: hint: "},
 		{"usage error", usageErrorf("bad flag"), ExitUsage, "kagi: error: bad flag\n", "kagi: hint: run 'kagi --help' for usage\n"},
 		{"cobra's own error", errors.New(`unknown command "x" for "kagi"`), ExitUsage, "kagi: error: unknown command", "run 'kagi --help'"},
+		{"cobra's suggestion, on one line", errors.New("unknown command \"exce\" for \"kagi\"\n\nDid you mean this?\n\texec\n"), ExitUsage,
+			"kagi: error: unknown command \"exce\" for \"kagi\"; did you mean \"exec\"?\nkagi: hint: ", ""},
 		{"usage error in a command", &inCommand{usageErrorf("bad flag"), "kagi exec"}, ExitUsage, "kagi: error: bad flag\n", "kagi: hint: run 'kagi exec --help' for usage\n"},
 		{"cobra's error in a command", &inCommand{errors.New("accepts 1 arg(s), received 0"), "kagi credential-process"}, ExitUsage, "", "kagi: hint: run 'kagi credential-process --help' for usage\n"},
 		{"runtime error in a command", &inCommand{&runError{errors.New("boom")}, "kagi exec"}, ExitError, "kagi: error: boom\n", ""},

@@ -26,14 +26,15 @@ func Drawable(r rune) bool {
 // is not UTF-8) shown as "?". s itself is returned when it is clean.
 func Visible(s string) string { return replace(s, false) }
 
-// Lines is Visible for text of several lines: each newline is kept, and
-// every other rune that is not Drawable is shown as "?". For messages that
-// quote what kagi did not write (an error naming a config value, a path,
-// a service's answer) on their way to a terminal.
+// Lines is Visible for text of several lines: each newline and tab is
+// kept (cobra's "Did you mean this?" indents with one), and every other
+// rune that is not Drawable is shown as "?". For messages that quote what
+// kagi did not write (an error naming a config value, a path, a service's
+// answer) on their way to a terminal.
 func Lines(s string) string { return replace(s, true) }
 
-func replace(s string, keepNewlines bool) string {
-	shown := func(r rune) bool { return Drawable(r) || keepNewlines && r == '\n' }
+func replace(s string, keepLayout bool) string {
+	shown := func(r rune) bool { return Drawable(r) || keepLayout && (r == '\n' || r == '\t') }
 	clean := true
 	for _, r := range s {
 		if !shown(r) {

@@ -21,7 +21,7 @@ func TestVisible(t *testing.T) {
 }
 
 func TestLines(t *testing.T) {
-	if got := Lines("one \x1b[2J\ntwo\u202e\n"); got != "one ?[2J\ntwo?\n" {
+	if got := Lines("one \x1b[2J\ntwo\u202e\n\tthree"); got != "one ?[2J\ntwo?\n\tthree" {
 		t.Errorf("Lines = %q", got)
 	}
 	if s := "plain\nlines"; Lines(s) != s {
