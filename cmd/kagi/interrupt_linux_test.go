@@ -28,6 +28,11 @@ type ptyProc struct {
 
 	mu  sync.Mutex
 	out bytes.Buffer
+
+	// answered counts, per prompt, the times answer has answered it: a
+	// prompt asked again is waited for anew, not found in what the
+	// terminal showed before.
+	answered map[string]int
 }
 
 // openPTY opens a new pseudo-terminal pair: /dev/ptmx, unlocked, and its

@@ -38,7 +38,21 @@ func passphraseEnv(t *testing.T) (env []string, keyringDir string) {
 // hidden is set, and types line.
 func (p *ptyProc) answer(prompt string, hidden bool, line string) {
 	p.t.Helper()
-	p.waitFor(prompt)
+	if p.answered == nil {
+		p.answered = map[string]int{}
+	}
+	// The n-th time a prompt is answered, it must have been shown n times:
+	// a prompt asked again ("try again") is not the one answered before,
+	// whose terminal modes may not have been set yet.
+	n := p.answered[prompt] + 1
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(p.output(), prompt) < n {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no prompt %q (time %d) on the terminal within 20s:\n%s", prompt, n, p.output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.answered[prompt] = n
 	if hidden {
 		p.waitEcho(false)
 	}
