@@ -50,7 +50,9 @@ endpoint refuses GetSessionToken credentials.
 The sign-in link works once, for 15 minutes, and signs in whoever opens it
 first: it is never logged. The browser ($BROWSER when set, else the system's
 opener) is given a one-time link on 127.0.0.1 that sends it on, not the
-sign-in link itself. --stdout prints the sign-in link instead.
+sign-in link itself; kagi waits up to 2 minutes for it to be fetched, and
+stops at once when the opener fails first (xdg-open without a display).
+--stdout prints the sign-in link instead.
 
 --duration is the console session's length: 15m to 12h for a role assumed
 with long-term keys (--no-session assumes it so, with the MFA code), 15m to

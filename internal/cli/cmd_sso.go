@@ -58,7 +58,8 @@ flow with PKCE; the browser is sent back to a listener on 127.0.0.1). The
 browser is $BROWSER when set (a ':' separated list; %s stands for the URL),
 else the system's. --no-browser prints the URL instead; --use-device-code
 shows a URL and a code to enter on any device, for SSH sessions and machines
-without a browser.`,
+without a browser. When the browser opener fails before the sign-in page was
+fetched (xdg-open without a display), the sign-in stops at once.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
