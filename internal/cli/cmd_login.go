@@ -50,7 +50,9 @@ endpoint refuses GetSessionToken credentials.
 The sign-in link works once, for 15 minutes, and signs in whoever opens it
 first: it is never logged. The browser ($BROWSER when set, else the system's
 opener) is given a one-time link on 127.0.0.1 that sends it on, not the
-sign-in link itself. --stdout prints the sign-in link instead.
+sign-in link itself; kagi waits up to 2 minutes for it to be fetched, and
+stops at once when the opener fails first (xdg-open without a display).
+--stdout prints the sign-in link instead.
 
 --duration is the console session's length: 15m to 12h for a role assumed
 with long-term keys (--no-session assumes it so, with the MFA code), 15m to
@@ -231,7 +233,8 @@ func (a *app) openConsole(ctx context.Context, link, profile string) error {
 	}
 	defer rd.Close()
 	b := sso.Browser{Env: a.io.LookupEnv, Environ: a.io.Environ}
-	if err := b.Open(ctx, rd.URL); err != nil {
+	failed, err := b.Open(ctx, rd.URL)
+	if err != nil {
 		return &hintError{err: fmt.Errorf("no browser could be started: %v", err), hint: "set BROWSER, or run with --stdout and open the link yourself"}
 	}
 	who := "the environment's credentials"
@@ -239,13 +242,19 @@ func (a *app) openConsole(ctx context.Context, link, profile string) error {
 		who = fmt.Sprintf("profile %q", profile)
 	}
 	fmt.Fprintf(a.io.Err, "kagi: opening the AWS console for %s in the browser\n", who)
-	err = rd.Wait(ctx, browserWait)
+	err = rd.Wait(ctx, browserWait, failed)
 	if ref := rd.Refused(); ref != nil {
 		fmt.Fprintf(a.io.Err, "kagi: warning: %v: it tried to take the sign-in link from the browser's command line\n", ref)
 	}
 	if err != nil {
 		if errors.Is(err, console.ErrNotOpened) {
 			return &hintError{err: fmt.Errorf("%w within %s", err, browserWait), hint: "run with --stdout and open the link yourself"}
+		}
+		// The opener gave up before fetching the link (xdg-open with no
+		// way to open a URL, on a machine without a display, exits 3 at
+		// once): no browser is coming, so do not wait for one.
+		if oe := (*sso.OpenerError)(nil); errors.As(err, &oe) {
+			return &hintError{err: fmt.Errorf("%w: %w", console.ErrNotOpened, err), hint: "run with --stdout and open the link yourself (a machine without a display, or over SSH), or set BROWSER"}
 		}
 		return err
 	}

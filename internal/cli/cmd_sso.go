@@ -49,15 +49,17 @@ func (a *app) ssoLoginCommand() *cobra.Command {
 		Use:   "login [PROFILE | --sso-session NAME]",
 		Short: "Sign in to IAM Identity Center in the browser and cache the token",
 		Long: `Sign in to the IAM Identity Center session of PROFILE (its sso_session, or its
-sso_start_url; without PROFILE, AWS_PROFILE's, else the default profile's) or
-of [sso-session NAME], and cache the token as the AWS CLI v2 does.
+sso_start_url; without PROFILE, AWS_PROFILE's, else the default profile's,
+else the config's only session) or of [sso-session NAME], and cache the token
+as the AWS CLI v2 does.
 
 By default the browser is opened on the sign-in page (the authorization code
 flow with PKCE; the browser is sent back to a listener on 127.0.0.1). The
 browser is $BROWSER when set (a ':' separated list; %s stands for the URL),
 else the system's. --no-browser prints the URL instead; --use-device-code
 shows a URL and a code to enter on any device, for SSH sessions and machines
-without a browser.`,
+without a browser. When the browser opener fails before the sign-in page was
+fetched (xdg-open without a display), the sign-in stops at once.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
@@ -94,7 +96,10 @@ func (a *app) runSSOLogin(ctx context.Context, opts ssoLoginOptions) error {
 }
 
 // ssoSession is the session named by --sso-session, else that of profile,
-// else of AWS_PROFILE, else of the default profile.
+// else of AWS_PROFILE, else of the default profile; with none of them
+// naming one and no default profile that uses IAM Identity Center, the
+// config's only session (as kagi sso profiles chooses it: an
+// [sso-session] section, or the start URL of legacy profiles).
 func (a *app) ssoSession(profile, session string) (*config.SSOSession, string, error) {
 	files, err := config.Load(a.io.LookupEnv)
 	if err != nil {
@@ -107,11 +112,51 @@ func (a *app) ssoSession(profile, session string) (*config.SSOSession, string, e
 	if profile == "" {
 		profile, _ = a.io.LookupEnv("AWS_PROFILE")
 	}
-	if profile == "" {
-		profile = "default"
+	if profile != "" {
+		s, err := config.SSOSessionOf(files, profile)
+		return s, profile, err
 	}
-	s, err := config.SSOSessionOf(files, profile)
-	return s, profile, err
+	s, err := config.SSOSessionOf(files, "default")
+	var unknown *config.UnknownProfileError
+	if err == nil || !(errors.Is(err, config.ErrNotSSO) || errors.As(err, &unknown)) {
+		return s, "default", err
+	}
+	return onlySSOSession(files, err)
+}
+
+// onlySSOSession is the config's only IAM Identity Center session, for a
+// command that names none; with none, noDefault (why the default profile
+// has none); with several, an error that lists them.
+func onlySSOSession(files *config.Files, noDefault error) (*config.SSOSession, string, error) {
+	all, _ := config.SSOSessions(files)
+	switch len(all) {
+	case 0:
+		return nil, "", noDefault
+	case 1:
+		profile := ""
+		if all[0].Name == "" {
+			profile = legacyProfile(files, all[0])
+		}
+		return &all[0], profile, nil
+	}
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = fmt.Sprintf("%q", ssoSessionFlag(s))
+	}
+	return nil, "", &hintError{
+		err:  fmt.Errorf("no profile or session named, and the config has %d IAM Identity Center sessions: %s", len(all), strings.Join(names, ", ")),
+		hint: "name one: " + ssoLoginCommand(files, all[0]) + " (or a profile that uses one)",
+	}
+}
+
+// legacyProfile is the first profile whose sso_start_url session is s.
+func legacyProfile(files *config.Files, s config.SSOSession) string {
+	for _, name := range files.ProfileNames() {
+		if got, err := config.SSOSessionOf(files, name); err == nil && got.Name == "" && got.StartURL == s.StartURL && got.Region == s.Region {
+			return name
+		}
+	}
+	return ""
 }
 
 type ssoLogoutOptions struct {

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -250,8 +251,12 @@ func SSOSessionOf(fs *Files, profile string) (*SSOSession, error) {
 		cur = sp.value
 	}
 	return nil, &SettingError{Profile: profile, Problem: "does not use IAM Identity Center (SSO): neither it nor a profile it takes credentials from sets sso_session or sso_start_url",
-		NextStep: "sign in with `kagi sso login --sso-session NAME`, or name a profile that has sso_session"}
+		NextStep: "sign in with `kagi sso login --sso-session NAME`, or name a profile that has sso_session", Err: ErrNotSSO}
 }
+
+// ErrNotSSO is wrapped by SSOSessionOf's error for a profile that does not
+// use IAM Identity Center (as opposed to one whose settings are wrong).
+var ErrNotSSO = errors.New("the profile does not use IAM Identity Center")
 
 // SSOSessions are every [sso-session] section of the config file, in file
 // order, then the legacy start URLs of profiles (one per start URL and

@@ -130,7 +130,7 @@ func TestRedirectIsOneShot(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != secret || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("first GET: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if err := r.Wait(context.Background(), 10*time.Second); err != nil {
+	if err := r.Wait(context.Background(), 10*time.Second, nil); err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
 	// Closed after the one redirect.
@@ -163,7 +163,7 @@ func TestRedirectTimesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Wait(context.Background(), time.Millisecond); !errors.Is(err, console.ErrNotOpened) {
+	if err := r.Wait(context.Background(), time.Millisecond, nil); !errors.Is(err, console.ErrNotOpened) {
 		t.Errorf("Wait: %v, want ErrNotOpened", err)
 	}
 }

@@ -99,13 +99,21 @@ func read(path string) (*Found, error) {
 }
 
 // parse reads the profile name: the first line that is not blank or a
-// comment (#), trimmed; it must be one word of printable characters.
+// comment (#), trimmed, without an inline comment (a '#' after white
+// space, as in the AWS config: "dev  # the dev account"); it must be one
+// word of printable characters.
 func parse(s string) (string, error) {
 	s = strings.TrimPrefix(s, "\ufeff")
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		for i := 1; i < len(line); i++ {
+			if line[i] == '#' && (line[i-1] == ' ' || line[i-1] == '\t') {
+				line = strings.TrimSpace(line[:i])
+				break
+			}
 		}
 		for _, r := range line {
 			if r <= ' ' || r == 0x7f || r == '[' || r == ']' {

@@ -75,6 +75,7 @@ func TestFindRefusesWhatItCannotUse(t *testing.T) {
 		{"", "names no profile"},
 		{"# only a comment\n", "names no profile"},
 		{"two words\n", `"two words" is not a profile name`},
+		{"two words # a comment\n", `"two words" is not a profile name`},
 		{"[profile prod]\n", "is not a profile name"},
 	} {
 		write(t, filepath.Join(dir, FileName), tc.content, 0o600)
@@ -115,3 +116,21 @@ func TestFindRefusesWhatItCannotUse(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A '#' after white space starts an inline comment, as in the AWS config;
+// one inside a word is part of it.
+func TestParseInlineComments(t *testing.T) {
+	for _, tc := range []struct{ content, want string }{
+		{"dev  # the dev account\n", "dev"},
+		{"dev\t# tab\n", "dev"},
+		{"# which account\n  prod # the production account  \n", "prod"},
+		{"\ufeffdev #\n", "dev"},
+		{"dev#1\n", "dev#1"},
+		{"dev\r\n", "dev"},
+	} {
+		got, err := parse(tc.content)
+		if err != nil || got != tc.want {
+			t.Errorf("parse(%q) = %q, %v; want %q", tc.content, got, err, tc.want)
+		}
+	}
+}

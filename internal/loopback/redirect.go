@@ -110,20 +110,42 @@ func NewRedirect(target string) (*Redirect, error) {
 var ErrNotOpened = errors.New("no browser opened the sign-in link")
 
 // Wait returns when the browser has been redirected (nil), the timeout has
-// passed (ErrNotOpened) or ctx is done; the listener is closed then.
-func (r *Redirect) Wait(ctx context.Context, timeout time.Duration) error {
+// passed (ErrNotOpened), failed delivers before the link was fetched (that
+// error: the opener gave up, nothing will come) or ctx is done; the
+// listener is closed then. failed may be nil.
+func (r *Redirect) Wait(ctx context.Context, timeout time.Duration, failed <-chan error) error {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	var err error
-	select {
-	case <-r.served:
-	case <-t.C:
-		err = ErrNotOpened
-	case <-ctx.Done():
-		err = ctx.Err()
+	for done := false; !done; {
+		select {
+		case <-r.served:
+			done = true
+		case <-t.C:
+			err, done = ErrNotOpened, true
+		case <-ctx.Done():
+			err, done = ctx.Err(), true
+		case ferr := <-failed:
+			if !r.Fetched() {
+				err, done = ferr, true
+			}
+			failed = nil // after the fetch, the opener's exit says nothing
+		}
 	}
 	r.Close()
 	return err
+}
+
+// Fetched reports whether the browser has been sent on. An opener can end
+// only after its fetch was answered, so an opener that is seen to have
+// ended while Fetched is false never fetched the link.
+func (r *Redirect) Fetched() bool {
+	select {
+	case <-r.served:
+		return true
+	default:
+		return false
+	}
 }
 
 // Close stops the listener, letting an answer being written finish.

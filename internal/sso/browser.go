@@ -20,8 +20,12 @@ import (
 // Windows.
 //
 // The browser is started and left running: it is the person's, it
-// outlives kagi, and its exit says nothing about the sign-in (the
-// loopback redirect does). So it is not run through extcmd.Runner, which
+// outlives kagi, and its exit 0 says nothing about the sign-in (the
+// loopback redirect does). A failure does: xdg-open with no method to
+// open a URL (a headless or SSH machine) exits 3 at once, and a browser
+// that cannot reach a display exits non-zero; Open reports that on the
+// channel it returns, so that a caller still waiting for the link stops
+// waiting. It is not run through extcmd.Runner, which
 // waits for a helper, bounds its time and kills it at the end; it does
 // get the runner's clean environment (extcmd.CleanEnv: none of kagi's
 // secrets), no stdin or stdout, and a session of its own on Unix so that
@@ -48,11 +52,16 @@ type opener struct {
 const openerWait = 10 * time.Second
 
 // Open starts a browser on url. The error says that none could be
-// started; a browser that started and then failed is not seen.
-func (b Browser) Open(ctx context.Context, url string) error {
+// started. failed receives an *OpenerError when the opener that started
+// ends in failure (a non-zero exit status, a signal), at any time; nothing
+// when it exits 0 or runs on. Whether that matters is the caller's call:
+// one whose link the browser fetched already ignores it. An opener that
+// is waited for (osascript) has failed or not by the time Open returns
+// (failed is nil then).
+func (b Browser) Open(ctx context.Context, url string) (failed <-chan error, err error) {
 	ops, err := b.openers(url)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var environ []string
 	if b.Environ != nil {
@@ -74,16 +83,42 @@ func (b Browser) Open(ctx context.Context, url string) error {
 				errs = append(errs, fmt.Errorf("%q: %v", argv[0], err))
 				continue
 			}
-			return nil
+			return nil, nil
 		}
 		if err := cmd.Start(); err != nil {
 			errs = append(errs, fmt.Errorf("%q: %v", argv[0], err))
 			continue
 		}
-		go cmd.Wait() // reap it whenever it ends
-		return nil
+		ch := make(chan error, 1)
+		// Reap it whenever it ends. Its output went nowhere (it could
+		// echo the URL): the error says only how it ended.
+		go func() {
+			if err := cmd.Wait(); err != nil {
+				ch <- &OpenerError{Opener: argv[0], Status: exitStatus(cmd, err)}
+			}
+		}()
+		return ch, nil
 	}
-	return errors.Join(errs...)
+	return nil, errors.Join(errs...)
+}
+
+// OpenerError: the browser opener started and then failed. It carries
+// the opener's name and how it ended, never its output.
+type OpenerError struct {
+	Opener string // the command as configured ("xdg-open", $BROWSER's word)
+	Status string // "exit status 3", "signal: killed"
+}
+
+func (e *OpenerError) Error() string {
+	return fmt.Sprintf("the browser opener %q failed (%s)", e.Opener, e.Status)
+}
+
+// exitStatus is how cmd ended, from Wait's error err.
+func exitStatus(cmd *exec.Cmd, err error) string {
+	if cmd.ProcessState != nil {
+		return cmd.ProcessState.String()
+	}
+	return err.Error()
 }
 
 // runOpener runs an opener that reads the URL from stdin and waits for it

@@ -4,9 +4,12 @@ package sso
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -36,7 +39,7 @@ func TestMacOpenerKeepsTheURLOutOfArgv(t *testing.T) {
 			write("open", `echo "open argv: $*" >> '`+log+`'`+"\n")
 			t.Setenv("PATH", dir)
 			b := Browser{Env: func(string) (string, bool) { return "", false }, GOOS: "darwin"}
-			if err := b.Open(context.Background(), u); err != nil {
+			if _, err := b.Open(context.Background(), u); err != nil {
 				t.Fatal(err)
 			}
 			got := ""
@@ -55,5 +58,60 @@ func TestMacOpenerKeepsTheURLOutOfArgv(t *testing.T) {
 				t.Errorf("the openers got:\n%s\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+// An opener that starts and then fails is reported on Open's channel with
+// its name and status only (its output could echo the URL and is never
+// read); one that exits 0 reports nothing.
+func TestBrowserOpenReportsAFailedOpener(t *testing.T) {
+	if _, err := lookPathSh(); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	dir := t.TempDir()
+	fails, ok := dir+"/fails.sh", dir+"/ok.sh"
+	writeExec(t, fails, "#!/bin/sh\necho \"cannot open $1\"; echo \"cannot open $1\" >&2; exit 3\n")
+	writeExec(t, ok, "#!/bin/sh\necho $$ > "+dir+"/pid\nexit 0\n")
+	b := Browser{Env: func(k string) (string, bool) { return fails, k == "BROWSER" }}
+	start := time.Now()
+	failed, err := b.Open(context.Background(), "http://127.0.0.1:1/secret-path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-failed:
+		var oe *OpenerError
+		if !errors.As(err, &oe) || err.Error() != `the browser opener "`+fails+`" failed (exit status 3)` {
+			t.Fatalf("failed: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no failure reported")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("took %s", took)
+	}
+
+	b = Browser{Env: func(k string) (string, bool) { return ok, k == "BROWSER" }}
+	failed, err = b.Open(context.Background(), "http://127.0.0.1:1/secret-path")
+	if err != nil || failed == nil {
+		t.Fatal(failed, err)
+	}
+	// Once it is gone and reaped, nothing has been reported.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := readFile(dir + "/pid")
+		pid, _ := strconv.Atoi(strings.TrimSpace(data))
+		if pid > 0 && syscall.Kill(pid, 0) == syscall.ESRCH {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the opener did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-failed:
+		t.Fatalf("an opener that exited 0 was reported: %v", err)
+	default:
 	}
 }

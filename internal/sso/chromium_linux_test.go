@@ -64,7 +64,7 @@ exec %[2]s --headless=new --no-sandbox --disable-gpu --no-first-run --no-default
 }
 
 // opener is the Opener kagi uses, with BROWSER set to the script.
-func (h *headless) opener() func(context.Context, string) error {
+func (h *headless) opener() func(context.Context, string) (<-chan error, error) {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + h.dir}
 	return sso.Browser{
 		Env:     func(k string) (string, bool) { return h.script, k == "BROWSER" },

@@ -186,9 +186,13 @@ func (t *Tokens) authCodeFlow(ctx context.Context, client *ssooidc.Client, s con
 	}
 	link := authorize + "?" + q.Encode()
 	t.Log.Printf("sso: waiting for the browser's redirect on %s", redirect)
-	defer t.open(ctx, s, link, "")()
+	done, opener := t.open(ctx, s, link, "")
+	defer done()
 
-	code, err := cb.wait(ctx)
+	code, err := cb.wait(ctx, opener)
+	if oe := (*OpenerError)(nil); errors.As(err, &oe) {
+		return nil, &OpenerFailedError{Session: s, Err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign-in to %s: %w", sessionText(s), err)
 	}
@@ -228,8 +232,9 @@ func (t *Tokens) authorizeURL(ctx context.Context, client *ssooidc.Client, regio
 // to sign this process in as themselves (the authorize URL's state and
 // code_challenge, the device flow's user code), or to spoil the sign-in.
 // The returned func closes that redirect (call it when the sign-in ends)
-// and warns if another user tried it.
-func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode string) (done func()) {
+// and warns if another user tried it. failed (nil when there is nothing
+// to watch) receives the opener's failure: see openerFailed.
+func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode string) (done func(), failed *openerWatch) {
 	w := t.out()
 	if t.Opener == nil {
 		fmt.Fprintf(w, "kagi: to sign in to %s, open this URL in a browser:\n\n    %s\n\n", s.StartURL, link)
@@ -240,11 +245,12 @@ func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode s
 		fmt.Fprintf(w, "kagi: and check that it shows the code: %s\n", userCode)
 	}
 	if t.Opener == nil {
-		return func() {}
+		return func() {}, nil
 	}
 	open, done := link, func() {}
-	if rd, err := loopback.NewRedirect(link); err == nil {
-		open = rd.URL
+	var rd *loopback.Redirect
+	if r, err := loopback.NewRedirect(link); err == nil {
+		rd, open = r, r.URL
 		done = func() {
 			rd.Close()
 			if ref := rd.Refused(); ref != nil {
@@ -254,10 +260,60 @@ func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode s
 	} else {
 		t.Log.Printf("sso: no loopback redirect (%v); the browser gets the URL itself", err)
 	}
-	if err := t.Opener(ctx, open); err != nil {
+	ch, err := t.Opener(ctx, open)
+	if err != nil {
 		fmt.Fprintf(w, "kagi: warning: could not open a browser (%v); open the URL above\n", err)
+		return done, nil
 	}
-	return done
+	if ch == nil || rd == nil {
+		// Without the redirect kagi cannot tell whether the browser
+		// got the URL before its opener failed: the wait goes on.
+		return done, nil
+	}
+	return done, &openerWatch{failed: ch, rd: rd}
+}
+
+// openerWatch is a started opener and the link it was given.
+type openerWatch struct {
+	failed <-chan error
+	rd     *loopback.Redirect
+}
+
+// ch is the channel to select on (nil, which never delivers, for none).
+func (o *openerWatch) ch() <-chan error {
+	if o == nil {
+		return nil
+	}
+	return o.failed
+}
+
+// unfetched: the opener's failure err counts (the browser never fetched
+// the link, so none is coming); after the fetch it says nothing.
+func (o *openerWatch) unfetched() bool { return !o.rd.Fetched() }
+
+// OpenerFailedError: the browser opener failed before any browser
+// fetched the sign-in link (xdg-open on a machine without a display exits
+// 3 at once), so the browser sign-in ended at once rather than wait for
+// a browser that is not coming.
+type OpenerFailedError struct {
+	Session config.SSOSession
+	Err     error // the *OpenerError
+}
+
+func (e *OpenerFailedError) Error() string {
+	return fmt.Sprintf("sign-in to %s: no browser opened the sign-in URL: %v", sessionText(e.Session), e.Err)
+}
+
+func (e *OpenerFailedError) Unwrap() error { return e.Err }
+
+// Hint: the device code flow signs in from any device, --no-browser
+// prints the URL for a browser on this machine.
+func (e *OpenerFailedError) Hint() string {
+	cmd := "kagi sso login"
+	if e.Session.Name != "" {
+		cmd += " --sso-session " + e.Session.Name
+	}
+	return fmt.Sprintf("on a machine without a browser (over SSH), %s --use-device-code signs in with a code on any device; --no-browser prints the URL to open yourself", cmd)
 }
 
 // deviceFlow: RFC 8628, the person enters (or checks) a code on the
@@ -278,7 +334,8 @@ func (t *Tokens) deviceFlow(ctx context.Context, client *ssooidc.Client, s confi
 		link = aws.ToString(da.VerificationUri)
 	}
 	fmt.Fprintf(t.out(), "kagi: verification URL: %s\nkagi: user code: %s\n", aws.ToString(da.VerificationUri), aws.ToString(da.UserCode))
-	defer t.open(ctx, s, link, aws.ToString(da.UserCode))()
+	done, opener := t.open(ctx, s, link, aws.ToString(da.UserCode))
+	defer done()
 
 	interval := time.Duration(da.Interval) * time.Second
 	if interval <= 0 {
@@ -293,6 +350,14 @@ func (t *Tokens) deviceFlow(ctx context.Context, client *ssooidc.Client, s confi
 	for {
 		timer := time.NewTimer(interval)
 		select {
+		case err := <-opener.ch():
+			// The code can be entered on any device: say so, and poll on.
+			if opener.unfetched() {
+				fmt.Fprintf(t.out(), "kagi: warning: no browser opened (%v); open the URL above on any device\n", err)
+			}
+			opener = nil
+			timer.Stop()
+			continue
 		case <-ctx.Done():
 			timer.Stop()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -118,13 +118,21 @@ func (c *callback) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // wait returns the authorization code, or why there is none, once the
-// redirect came or ctx is done.
-func (c *callback) wait(ctx context.Context) (string, error) {
-	select {
-	case r := <-c.done:
-		return r.code, r.err
-	case <-ctx.Done():
-		return "", ctx.Err()
+// redirect came, ctx is done, or the browser opener failed before the
+// browser fetched the link (its *OpenerError: no browser is coming).
+func (c *callback) wait(ctx context.Context, opener *openerWatch) (string, error) {
+	for {
+		select {
+		case r := <-c.done:
+			return r.code, r.err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case err := <-opener.ch():
+			if opener.unfetched() {
+				return "", err
+			}
+			opener = nil
+		}
 	}
 }
 

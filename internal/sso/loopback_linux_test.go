@@ -52,7 +52,7 @@ func TestCallbackRefusesAnotherUser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if code, err := c.wait(ctx); err != nil || code != "c1" {
+	if code, err := c.wait(ctx, nil); err != nil || code != "c1" {
 		t.Fatalf("wait: %q, %v; want the user's code c1", code, err)
 	}
 }

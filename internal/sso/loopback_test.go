@@ -45,7 +45,7 @@ func TestCallbackOneRequestRightState(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	code, err := c.wait(ctx)
+	code, err := c.wait(ctx, nil)
 	if err != nil || code != "c1" {
 		t.Fatalf("wait: %q %v", code, err)
 	}
@@ -65,7 +65,7 @@ func TestCallbackWrongStateEndsTheSignIn(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if code, err := c.wait(ctx); err == nil || code != "" || !strings.Contains(err.Error(), "wrong state") {
+	if code, err := c.wait(ctx, nil); err == nil || code != "" || !strings.Contains(err.Error(), "wrong state") {
 		t.Fatalf("wait: %q %v", code, err)
 	}
 	if got := get(t, c.redirectURI()+"?state=the-state&code=c1", ""); got != -1 {
@@ -86,7 +86,7 @@ func TestBrowserOpenStartsAndDoesNotWait(t *testing.T) {
 	t.Cleanup(func() { killPIDFile(dir + "/pid") })
 	b := Browser{Env: func(k string) (string, bool) { return "no-such-browser-kagi:" + script, k == "BROWSER" }}
 	start := time.Now()
-	if err := b.Open(context.Background(), "http://127.0.0.1:1/x?a=1&b=2"); err != nil {
+	if _, err := b.Open(context.Background(), "http://127.0.0.1:1/x?a=1&b=2"); err != nil {
 		t.Fatal(err)
 	}
 	if time.Since(start) > 10*time.Second {
@@ -104,7 +104,7 @@ func TestBrowserOpenStartsAndDoesNotWait(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	none := Browser{Env: func(k string) (string, bool) { return "no-such-browser-kagi", k == "BROWSER" }}
-	if err := none.Open(context.Background(), "http://x"); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := none.Open(context.Background(), "http://x"); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("missing browser: %v", err)
 	}
 }

@@ -84,7 +84,7 @@ func TestDeviceFlowOpensNoUserCodeInArgv(t *testing.T) {
 	tk := newTokens(t, e, home)
 	out := tk.Out.(*syncBuffer)
 	opened := make(chan string, 1)
-	tk.Opener = func(ctx context.Context, u string) error { opened <- u; return nil }
+	tk.Opener = func(ctx context.Context, u string) (<-chan error, error) { opened <- u; return nil, nil }
 	done := make(chan error, 1)
 	go func() { done <- tk.Login(context.Background(), session, true) }()
 	var u string

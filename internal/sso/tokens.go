@@ -60,8 +60,11 @@ type Tokens struct {
 	// DeviceCode makes Token's sign-ins use the device code flow.
 	DeviceCode bool
 	// Opener opens a URL in a browser; nil, or an error, and the person is
-	// asked to open it themselves (the URL is always printed to Out).
-	Opener func(ctx context.Context, url string) error
+	// asked to open it themselves (the URL is always printed to Out). Its
+	// channel (may be nil) receives an error if the browser it started
+	// fails later (Browser.Open): before the browser fetched the link,
+	// that ends a browser sign-in at once, with an *OpenerFailedError.
+	Opener func(ctx context.Context, url string) (failed <-chan error, err error)
 	// Out receives the lines meant for the person signing in (stderr).
 	Out io.Writer
 	// Env reads the environment: AWS_ENDPOINT_URL_SSO_OIDC,
