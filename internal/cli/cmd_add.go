@@ -43,7 +43,7 @@ alice's keys, so kagi add prod is refused with the fix (kagi add alice), as
 is a profile whose credentials come from IAM Identity Center,
 credential_process, credential_source or a web identity token. Nothing is
 asked or read before.`,
-		Args:              cobra.ExactArgs(1),
+		Args:              profileArg("the profile whose keys to store"),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
