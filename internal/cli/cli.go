@@ -193,6 +193,11 @@ in ~/.aws/config that the AWS CLI already reads.`,
 	for _, name := range []string{"add", "remove", "rotate", "list", "exec", "export", "credential-process", "write-credentials", "server", "clear", "version", "doctor", "sso", "login", "use", "shell-init", "prompt"} {
 		root.AddCommand(builders[name]())
 	}
+	// kagi --version and -v, as kagi version: cobra's flag on the root
+	// only, so only here, where a flag comes first (the one-command trees
+	// above, the warm path's, neither need it nor read the build info).
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.InitDefaultCompletionCmd()
 	a.strictCompletion(root)
 	a.completeFlagValues(root)
@@ -221,6 +226,29 @@ Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted; exec returns
 the command's own code (128+N when it died of signal N), 127 when there is
 no such command and 126 when it cannot be run.
 `
+
+// profileArg checks a command's one PROFILE argument, in place of
+// cobra.ExactArgs(1) (need != "") or cobra.MaximumNArgs(1) (need == ""),
+// whose "accepts 1 arg(s), received 0" says neither what is missing nor
+// how to call the command: need names the profile the command wants (kagi
+// add needs "the profile whose keys to store").
+func profileArg(need string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		usage := cmd.Use
+		if cmd.HasParent() {
+			usage = cmd.Parent().CommandPath() + " " + usage
+		}
+		switch {
+		case len(args) == 0 && need != "":
+			return usageErrorf("%s needs %s: %s", cmd.CommandPath(), need, usage)
+		case len(args) > 1 && need != "":
+			return usageErrorf("%s takes one PROFILE, got %d: %q", cmd.CommandPath(), len(args), args)
+		case len(args) > 1:
+			return usageErrorf("%s takes at most one PROFILE, got %d: %q", cmd.CommandPath(), len(args), args)
+		}
+		return nil
+	}
+}
 
 // dispatch runs f(opts), or hands opts to the test hook.
 func dispatch[T any](a *app, opts T, f func(T) error) error {

@@ -35,8 +35,15 @@ By default the keys are asked for on the terminal (the secret is not echoed).
 
 PROFILE must be a profile in ~/.aws/config or ~/.aws/credentials: keys
 stored under a name no profile has are never used, and a typo would leave
-them there unseen. --force stores them all the same (add the profile after).`,
-		Args:              cobra.ExactArgs(1),
+them there unseen. --force stores them all the same (add the profile after).
+
+PROFILE must also be where its chain starts: a role profile whose
+source_profile is another profile (prod with source_profile = alice) uses
+alice's keys, so kagi add prod is refused with the fix (kagi add alice), as
+is a profile whose credentials come from IAM Identity Center,
+credential_process, credential_source or a web identity token. Nothing is
+asked or read before.`,
+		Args:              profileArg("the profile whose keys to store"),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
@@ -60,6 +67,9 @@ func (a *app) runAdd(ctx context.Context, opts addOptions) error {
 	}
 	if err == nil {
 		if err := refuseSSOProfile(files, opts.Profile); err != nil {
+			return err
+		}
+		if err := refuseBorrowedSource(files, opts.Profile, a.io.LookupEnv); err != nil {
 			return err
 		}
 	}
@@ -226,4 +236,74 @@ func refuseSSOProfile(files *config.Files, profile string) error {
 		}
 	}
 	return nil
+}
+
+// refuseBorrowedSource refuses keys for a profile whose chain does not
+// start with its own keys: a role whose source_profile is another profile
+// (that profile's keys are used, and keys stored here never would be, while
+// `kagi add` said it stored them), or a source that is no keys at all
+// (credential_process, credential_source, a web identity token). A name no
+// profile has, a profile that does not resolve (its error is for the
+// commands that use it) and a profile with no settings (aws-vault's
+// [profile alice] with mfa_serial) pass.
+func refuseBorrowedSource(files *config.Files, profile string, env config.Env) error {
+	chain, err := config.Resolve(files, config.Request{Profile: profile, Env: env})
+	if err != nil {
+		return nil
+	}
+	src := chain.Source
+	if src.Profile == profile && (src.Kind == config.KeyringKeys || src.Kind == config.SharedKeys) {
+		return nil
+	}
+	at := func(file string, line int) string {
+		if file == "" {
+			return ""
+		}
+		return fmt.Sprintf("%s:%d: ", file, line)
+	}
+	if src.Profile != profile && src.Profile != "" {
+		where := ""
+		for _, r := range chain.Reasons {
+			if r.Step == "role" && r.Profile == profile && r.File != "" {
+				where = at(r.File, r.Line) // its source_profile line
+				break
+			}
+		}
+		var hint string
+		switch src.Kind {
+		case config.KeyringKeys:
+			hint = fmt.Sprintf("store the keys for that profile: `kagi add %s`", src.Profile)
+		case config.SharedKeys:
+			hint = fmt.Sprintf("profile %q has its keys in %s; to move them into the keyring: `kagi add %s --import`", src.Profile, src.File, src.Profile)
+		case config.SSO:
+			hint = fmt.Sprintf("profile %q signs in with IAM Identity Center: `kagi sso login --profile %s`", src.Profile, src.Profile)
+		default:
+			hint = fmt.Sprintf("`kagi list %s` shows where its credentials come from", profile)
+		}
+		return &hintError{
+			err:  fmt.Errorf("%sprofile %q gets its credentials from profile %q (source_profile): keys stored for %q would never be used", where, profile, src.Profile, profile),
+			hint: hint,
+		}
+	}
+	var from string
+	switch src.Kind {
+	case config.Process:
+		from = "credential_process"
+	case config.Environment:
+		from = "credential_source = Environment"
+	case config.InstanceMetadata:
+		from = "credential_source = Ec2InstanceMetadata"
+	case config.ContainerMetadata:
+		from = "credential_source = EcsContainer"
+	case config.WebIdentity:
+		from = "web_identity_token_file"
+		if src.WebIdentityTokenProcess != "" {
+			from = "web_identity_token_process"
+		}
+	case config.SSO:
+		from = "IAM Identity Center"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%sprofile %q gets its credentials from %s: it has no long-term keys to store", at(src.File, src.Line), profile, from)
 }

@@ -24,7 +24,7 @@ Identity Center role credentials, of every profile or of PROFILE only. Stored
 long-term keys and Identity Center sign-ins are kept. The next command that
 needs a session asks STS or Identity Center (and, for an MFA session, you)
 again.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

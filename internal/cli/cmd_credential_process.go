@@ -26,7 +26,7 @@ credentials without an MFA prompt of its own:
 
 The MFA prompt, when one is needed, goes to the terminal (/dev/tty), never
 stdout. Concurrent calls wait for one another: one code serves them all.`,
-		Args:              cobra.ExactArgs(1),
+		Args:              profileArg("the profile to get credentials for"),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]

@@ -35,13 +35,20 @@ func (a *app) execCommand() *cobra.Command {
 	var opts execOptions
 	var many manyOptions // set into opts.Many only with --profiles/--all-roles
 	cmd := &cobra.Command{
-		Use:   "exec [PROFILE] [flags] [-- CMD [ARGS...]]",
+		Use:   "exec [flags] [PROFILE [flags]] [[--] CMD [ARGS...]]",
 		Short: "Run a command with temporary credentials in its environment",
 		Long: `Run CMD (default: $SHELL; on Windows %ComSpec%) with the profile's temporary credentials in its
 environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is
 known) and KAGI_PROFILE. Credentials and profile selectors inherited from
 kagi's own environment (AWS_PROFILE, AWS_ROLE_ARN, ...) are removed.
+
+kagi's flags go before CMD, before or after PROFILE; from CMD's name on,
+every argument is CMD's own, flags included: in kagi exec prod aws s3 ls
+--region eu-west-3 the region is aws's. A "--" before CMD ends kagi's
+flags too; it is needed without PROFILE (kagi exec -- terraform plan, or
+the first word is taken for PROFILE), but not with --profiles or
+--all-roles, which take no PROFILE.
 
 Without PROFILE, AWS_PROFILE names it; with neither, kagi works from the
 environment alone (keys in the environment, a role from --role-arn or
@@ -70,24 +77,29 @@ Exit codes: CMD's own exit code; 128+N when CMD died of signal N; 127 when
 CMD does not exist, 126 when it cannot be run (not executable), as shells
 do; 1 when kagi could not get credentials; 2 for a usage error. With --profiles
 or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
-		Example: `  kagi exec prod -- terraform apply
-  kagi exec prod -- aws sts get-caller-identity
-  kagi exec --server prod -- terraform apply    # longer than the role's session
-  kagi exec --profiles 'prod-*' -- terraform plan   # every account, one MFA code
-  kagi exec --role-arn arn:aws:iam::123456789012:role/deploy -u -- ./deploy.sh`,
-		ValidArgsFunction: a.completeProfiles,
+		Example: `  kagi exec prod terraform apply
+  kagi exec prod aws sts get-caller-identity --query Arn   # --query is aws's
+  kagi exec prod --region eu-west-3 -- aws s3 ls           # --region is kagi's
+  kagi exec --server prod terraform apply    # longer than the role's session
+  kagi exec --profiles 'prod-*' terraform plan   # every account, one MFA code
+  kagi exec --role-arn arn:aws:iam::123456789012:role/deploy -u ./deploy.sh`,
+		ValidArgsFunction: a.completeExec,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
+			manyBefore := len(many.Patterns) > 0 || many.AllRoles
 			var err error
-			opts.Profile, opts.Command, err = splitProfileCommand(args, cmd.ArgsLenAtDash())
+			opts.Profile, opts.Command, err = splitProfileCommand(cmd, args, manyBefore)
 			if err != nil {
 				return err
+			}
+			if help, _ := cmd.Flags().GetBool("help"); help {
+				return cmd.Help() // kagi exec prod --help
 			}
 			if len(many.Patterns) > 0 || many.AllRoles {
 				if opts.Profile != "" || opts.Server {
 					return usageErrorf("--profiles and --all-roles take no PROFILE and no --server")
 				}
-				if cmd.ArgsLenAtDash() < 0 {
-					return usageErrorf("with --profiles or --all-roles, give the command after --")
+				if len(opts.Command) == 0 {
+					return usageErrorf("--profiles and --all-roles need the command to run: kagi exec --profiles PATTERN CMD [ARGS...]")
 				}
 				opts.Many = many
 				opts.Many.Command, opts.Many.Creds = opts.Command, opts.Creds
@@ -97,8 +109,13 @@ or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
 			return dispatch(a, opts, func(o execOptions) error { return a.runExec(cmd.Context(), o) })
 		}),
 	}
-	// kagi's flags may come anywhere before "--"; the command and its own
-	// flags go after it (kagi exec prod -- aws --version).
+	// As sudo, env and aws-vault exec: kagi's flags come before the
+	// command, and from the command's name on every argument is the
+	// command's own (kagi exec prod aws sts get-caller-identity --query
+	// Arn). cobra parses the flags before PROFILE, splitProfileCommand
+	// those between PROFILE and the command; "--" may still mark where
+	// the command starts.
+	cmd.Flags().SetInterspersed(false)
 	opts.Creds.register(cmd)
 	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshing credentials to CMD from a loopback endpoint instead of keys in its environment")
 	fs := cmd.Flags()
@@ -111,23 +128,23 @@ or --all-roles: 0 only when every run succeeded, else 1; 130 if interrupted.`,
 	return cmd
 }
 
-// splitProfileCommand reads [PROFILE] [-- CMD ARGS...]: before "--" at most
-// a profile; without "--", the first argument is the profile and the rest
-// the command.
-func splitProfileCommand(args []string, dash int) (profile string, command []string, err error) {
-	if dash < 0 {
-		if len(args) == 0 {
-			return "", nil, nil
-		}
-		return args[0], args[1:], nil
-	}
-	switch dash {
-	case 0:
+// splitProfileCommand reads what follows kagi's flags, args as cobra left
+// them: flag parsing stopped at the first argument that is no flag, or
+// consumed a "--" before it. That argument is PROFILE, unless there is none
+// (--profiles, --all-roles: noProfile) or "--" came first (kagi exec --
+// CMD); then all of args is the command. After PROFILE, kagi's flags again
+// (parsed here, with exec's own flag set, so they mean what they mean
+// before PROFILE and a mistake is a usage error), up to the command's name
+// or a "--"; from there on everything is the command's.
+func splitProfileCommand(cmd *cobra.Command, args []string, noProfile bool) (profile string, command []string, err error) {
+	if noProfile || cmd.ArgsLenAtDash() == 0 || len(args) == 0 {
 		return "", args, nil
-	case 1:
-		return args[0], args[1:], nil
 	}
-	return "", nil, usageErrorf("exec takes one PROFILE before --, got %d: %q", dash, args[:dash])
+	fs := cmd.Flags()
+	if err := fs.Parse(args[1:]); err != nil {
+		return "", nil, cmd.FlagErrorFunc()(cmd, err)
+	}
+	return args[0], fs.Args(), nil
 }
 
 func (a *app) runExec(ctx context.Context, opts execOptions) error {

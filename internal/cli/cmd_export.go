@@ -46,7 +46,7 @@ stderr.
 
 Without PROFILE, AWS_PROFILE names it; with neither, kagi works from the
 environment alone.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

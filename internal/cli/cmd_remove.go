@@ -27,7 +27,7 @@ func (a *app) removeCommand() *cobra.Command {
 		Long: `Delete the long-term keys stored for PROFILE and every cached session made
 from them: the MFA session and every role assumed with it, whichever profile
 it served. On a terminal kagi asks first; elsewhere pass --yes.`,
-		Args:              cobra.ExactArgs(1),
+		Args:              profileArg("the profile whose keys and sessions to delete"),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]

@@ -88,7 +88,7 @@ kagi names it and changes nothing.
   --older-than AGE  rotate only a key created longer ago (90d, 12h)
   --all             every profile with stored keys; one failure does not
                     stop the others; exit 1 when any failed`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

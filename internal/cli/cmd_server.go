@@ -52,7 +52,7 @@ Exit codes: 0 when stopped by SIGINT or SIGTERM after serving; 1 when kagi
 could not get credentials or listen; 2 for a usage error.`,
 		Example: `  kagi server prod          # copy the export lines into the IDE's or shell's environment
   kagi server --ec2 prod    # for tools that only know the instance metadata service`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

@@ -13,11 +13,16 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print kagi's version, the commit it was built from and that commit's date",
 		Args:  cobra.NoArgs,
 		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			bi, _ := debug.ReadBuildInfo() // nil (no build info) prints "dev" and "unknown"
-			_, err := fmt.Fprintln(a.io.Out, versionString(bi))
+			_, err := fmt.Fprintln(a.io.Out, versionLine())
 			return err
 		}),
 	}
+}
+
+// versionLine is what kagi version and kagi --version print.
+func versionLine() string {
+	bi, _ := debug.ReadBuildInfo() // nil (no build info) prints "dev" and "unknown"
+	return versionString(bi)
 }
 
 // versionString reads everything from the build info the Go toolchain embeds,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/keyring"
@@ -61,15 +62,11 @@ func (a *app) profileNames() []string {
 }
 
 // completeProfiles offers profile names for a command's PROFILE arguments:
-// one for a command that takes one PROFILE (after it, nothing, or for exec
-// the command to run), and those not given yet for one that takes several
-// (its Use says "PROFILE...").
+// one for a command that takes one PROFILE (after it, nothing), and those
+// not given yet for one that takes several (its Use says "PROFILE...").
 func (a *app) completeProfiles(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 	many := strings.Contains(cmd.Use, "PROFILE...")
 	if len(args) > 0 && !many {
-		if cmd.Name() == "exec" {
-			return nil, cobra.ShellCompDirectiveDefault // the command and its arguments
-		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	files, err := config.Load(a.io.LookupEnv)
@@ -102,4 +99,46 @@ func (a *app) completeProfileList(_ *cobra.Command, _ []string, toComplete strin
 	}
 	// NoSpace: another ",PATTERN" may follow.
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeExec completes exec's arguments as exec reads them: PROFILE
+// first (none with --profiles or --all-roles), then kagi's flags, and from
+// the command's name (or a "--") on whatever the shell offers (files).
+// cobra stops parsing flags at PROFILE (exec's flag set is not
+// interspersed), so it completes no flag after PROFILE: names are offered
+// here. Their values are not: cobra drops a flag awaiting its value from
+// args before calling this, so `kagi exec prod --prompt <TAB>` looks like
+// `kagi exec prod <TAB>` (the command, files).
+func (a *app) completeExec(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	fs := cmd.Flags()
+	patterns, _ := fs.GetStringSlice("profiles")
+	allRoles, _ := fs.GetBool("all-roles")
+	if len(patterns) > 0 || allRoles {
+		return nil, cobra.ShellCompDirectiveDefault // the command and its arguments
+	}
+	if len(args) == 0 {
+		// Also after a "--" (kagi exec -- <TAB>), which cobra's parse
+		// for completion does not let tell apart.
+		return a.completeProfiles(cmd, args, toComplete)
+	}
+	if fs.ArgsLenAtDash() == 0 {
+		return nil, cobra.ShellCompDirectiveDefault // kagi exec -- CMD ...
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp // a flag kagi does not know
+	}
+	if fs.NArg() > 0 || fs.ArgsLenAtDash() >= 0 || !strings.HasPrefix(toComplete, "-") {
+		return nil, cobra.ShellCompDirectiveDefault // the command and its arguments
+	}
+	var out []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		// A flag given once already is offered again only if it adds up.
+		if f.Hidden || (f.Changed && !strings.Contains(f.Value.Type(), "Slice") && !strings.Contains(f.Value.Type(), "Array")) {
+			return
+		}
+		if name := "--" + f.Name; strings.HasPrefix(name, toComplete) {
+			out = append(out, name+"\t"+f.Usage)
+		}
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -88,7 +88,7 @@ func selectProfiles(files *config.Files, env config.Env, opts manyOptions) ([]st
 // kagi call; while a prompt asks, the other runs' output waits.
 func (a *app) runExecMany(ctx context.Context, opts manyOptions) error {
 	if len(opts.Command) == 0 {
-		return usageErrorf("with --profiles or --all-roles, give the command after --")
+		return usageErrorf("--profiles and --all-roles need the command to run: kagi exec --profiles PATTERN CMD [ARGS...]")
 	}
 	if opts.Parallel < 1 {
 		return usageErrorf("--parallel must be at least 1")

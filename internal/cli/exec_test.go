@@ -78,29 +78,6 @@ func TestChildEnv(t *testing.T) {
 	}
 }
 
-func TestSplitProfileCommand(t *testing.T) {
-	for _, tc := range []struct {
-		args    []string
-		dash    int
-		profile string
-		cmd     string
-		usage   bool
-	}{
-		{nil, -1, "", "", false},
-		{[]string{"prod"}, -1, "prod", "", false},
-		{[]string{"prod", "aws", "s3", "ls"}, -1, "prod", "aws s3 ls", false},
-		{[]string{"aws", "--version"}, 0, "", "aws --version", false},
-		{[]string{"prod", "aws"}, 1, "prod", "aws", false},
-		{[]string{"a", "b", "aws"}, 2, "", "", true},
-	} {
-		p, cmd, err := splitProfileCommand(tc.args, tc.dash)
-		var ue *usageError
-		if tc.usage != errors.As(err, &ue) || p != tc.profile || strings.Join(cmd, " ") != tc.cmd {
-			t.Errorf("splitProfileCommand(%q, %d) = %q, %q, %v", tc.args, tc.dash, p, cmd, err)
-		}
-	}
-}
-
 func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"ASIA123":      "ASIA123",
@@ -128,6 +105,23 @@ func TestCredentialCommandsArgvToOptions(t *testing.T) {
 		{[]string{"exec", "prod", "--no-session", "--mfa-token", "123456", "--region", "eu-west-1", "--role-arn", "arn:aws:iam::1:role/x", "--external-id", "e", "--session-name", "s"},
 			execOptions{Profile: "prod", Command: []string{}, Creds: credFlags{NoSession: true, MFAToken: "123456", Region: "eu-west-1", RoleARN: "arn:aws:iam::1:role/x", ExternalID: "e", SessionName: "s"}}, ExitOK},
 		{[]string{"exec", "--duration", "soon"}, nil, ExitUsage},
+		// From the command's name on, every argument is the command's.
+		{[]string{"exec", "prod", "aws", "sts", "get-caller-identity", "--query", "Arn"},
+			execOptions{Profile: "prod", Command: []string{"aws", "sts", "get-caller-identity", "--query", "Arn"}}, ExitOK},
+		{[]string{"exec", "prod", "echo", "-u", "--region", "x", "--server", "--", "y"},
+			execOptions{Profile: "prod", Command: []string{"echo", "-u", "--region", "x", "--server", "--", "y"}}, ExitOK},
+		{[]string{"exec", "--region", "r", "prod", "-u", "--server", "echo", "-u"},
+			execOptions{Profile: "prod", Command: []string{"echo", "-u"}, Creds: credFlags{Region: "r", UsernameSession: true}, Server: true}, ExitOK},
+		{[]string{"exec", "prod", "--region", "r", "--", "-dash-named", "-a"},
+			execOptions{Profile: "prod", Command: []string{"-dash-named", "-a"}, Creds: credFlags{Region: "r"}}, ExitOK},
+		{[]string{"exec", "--", "prod", "-u"}, execOptions{Command: []string{"prod", "-u"}}, ExitOK},
+		{[]string{"exec"}, execOptions{Command: []string{}}, ExitOK},
+		{[]string{"exec", "prod", "--bogus", "echo"}, nil, ExitUsage},
+		{[]string{"exec", "prod", "--duration"}, nil, ExitUsage},
+		{[]string{"exec", "--profiles", "a", "terraform", "plan", "--json"},
+			execOptions{Command: []string{"terraform", "plan", "--json"}, Many: manyOptions{Patterns: []string{"a"}, Parallel: 8, Command: []string{"terraform", "plan", "--json"}}}, ExitOK},
+		{[]string{"exec", "--all-roles"}, nil, ExitUsage},
+		{[]string{"exec", "prod", "--all-roles", "true"}, nil, ExitUsage},
 		{[]string{"export", "prod", "--format", "ini"}, exportOptions{Profile: "prod", Format: "ini"}, ExitOK},
 		{[]string{"export"}, exportOptions{Format: "env"}, ExitOK},
 		{[]string{"export", "a", "b"}, nil, ExitUsage},
