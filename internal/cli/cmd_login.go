@@ -59,7 +59,7 @@ with long-term keys (--no-session assumes it so, with the MFA code), 15m to
 36h for a federated user. For a role assumed from an MFA session or another
 role, and for IAM Identity Center, the federation endpoint takes none: the
 console session lasts as long as the credentials.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

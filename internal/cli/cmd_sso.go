@@ -60,7 +60,7 @@ else the system's. --no-browser prints the URL instead; --use-device-code
 shows a URL and a code to enter on any device, for SSH sessions and machines
 without a browser. When the browser opener fails before the sign-in page was
 fetched (xdg-open without a display), the sign-in stops at once.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -176,7 +176,7 @@ them (role credentials and roles assumed from them) are dropped. Without
 PROFILE or --sso-session, every session with a cached token is signed out.
 Credentials already handed to a running program stay valid until they
 expire: IAM Identity Center cannot revoke them.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
