@@ -65,7 +65,7 @@ type Chain struct {
 	// profile (a [default] with a region, aws-vault's profiles), not a
 	// profile missing its keys.
 	SettingsOnly bool
-	Reasons              []Reason // why each step was chosen, in order
+	Reasons      []Reason // why each step was chosen, in order
 	// Profiles are every profile whose settings were read (through
 	// source_profile and include_profile too), sorted: the warnings a
 	// command prints are theirs (Files.WarningsFor).
