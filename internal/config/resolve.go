@@ -254,14 +254,14 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 		fs = &Files{}
 	}
 	r := &resolver{fs: fs, req: req, env: req.Env, views: map[string]*view{}, lent: map[string]map[string]setting{}}
-	name := req.Profile
+	name, from := req.Profile, ""
 	switch {
 	case name != "":
 	case r.env.get("AWS_PROFILE") != "":
-		name = r.env.get("AWS_PROFILE")
+		name, from = r.env.get("AWS_PROFILE"), "AWS_PROFILE"
 		r.note("profile", name, "named by AWS_PROFILE", setting{})
 	case r.env.get("AWS_DEFAULT_PROFILE") != "":
-		name = r.env.get("AWS_DEFAULT_PROFILE")
+		name, from = r.env.get("AWS_DEFAULT_PROFILE"), "AWS_DEFAULT_PROFILE"
 		r.note("profile", name, "named by AWS_DEFAULT_PROFILE", setting{})
 	}
 	var (
@@ -272,6 +272,9 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 		c, err = r.environmentMode()
 	} else {
 		c, err = r.profileMode(name)
+	}
+	if unk, ok := err.(*UnknownProfileError); ok && unk.Name == name {
+		unk.From = from
 	}
 	if err != nil {
 		return nil, err

@@ -848,3 +848,23 @@ aws_secret_access_key = s
 		}
 	}
 }
+
+// An unknown name from AWS_PROFILE or AWS_DEFAULT_PROFILE says so: the
+// user did not type it in this command.
+func TestResolveUnknownProfileFromEnv(t *testing.T) {
+	fs := parseBoth(t, "[profile prod]\nregion = us-east-1\n", "")
+	for _, tc := range []struct {
+		req  Request
+		want string
+	}{
+		{Request{Env: MapEnv(map[string]string{"AWS_PROFILE": "prdo"})}, `unknown profile "prdo" (from AWS_PROFILE); did you mean "prod"?`},
+		{Request{Env: MapEnv(map[string]string{"AWS_DEFAULT_PROFILE": "prdo"})}, `unknown profile "prdo" (from AWS_DEFAULT_PROFILE); did you mean "prod"?`},
+		{Request{Profile: "prdo", Env: MapEnv(map[string]string{"AWS_PROFILE": "prdo"})}, `unknown profile "prdo"; did you mean "prod"?`},
+	} {
+		_, err := Resolve(fs, tc.req)
+		var unk *UnknownProfileError
+		if !errors.As(err, &unk) || err.Error() != tc.want {
+			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+}
