@@ -24,7 +24,8 @@ func TestPickerLeavesTheTerminalAsItWas(t *testing.T) {
 	// Profiles whose credentials come from credential_process: nothing
 	// calls AWS.
 	process := `credential_process = sh -c 'printf "{\"Version\":1,\"AccessKeyId\":\"AKIAPICKEREXAMPLE001\",\"SecretAccessKey\":\"x\"}"'` + "\n"
-	cfg := "[profile dev]\n" + process + "[profile prod]\n" + process + "[profile prod-eu]\n" + process
+	// [default] with only a region is a settings profile: not offered.
+	cfg := "[default]\nregion = us-east-1\n[profile dev]\n" + process + "[profile prod]\n" + process + "[profile prod-eu]\n" + process
 	if err := os.WriteFile(filepath.Join(aws, "config"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +81,9 @@ func TestPickerLeavesTheTerminalAsItWas(t *testing.T) {
 			}
 			if tc.says != "" {
 				p.shown(tc.says)
+			}
+			if strings.Contains(p.output(), "default") {
+				t.Errorf("the picker offered the settings profile default:\n%q", p.output())
 			}
 			got, err := os.ReadFile(ran)
 			switch {

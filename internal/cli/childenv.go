@@ -17,7 +17,7 @@ var scrubbedEnv = [...]string{
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG",
 	"AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-	"KAGI_PROFILE", "KAGI_USE", "KAGI_USE_REGION", // the last two: kagi use's markers (cmd_use.go)
+	"KAGI_PROFILE", "KAGI_USE", "KAGI_USE_REGION", "KAGI_USE_SAVED", // the last three: kagi use's markers (cmd_use.go)
 }
 
 // environ is the environment the programs kagi starts inherit (less

@@ -108,6 +108,7 @@ func (a *app) runDoctor(ctx context.Context, opts doctorOptions) error {
 				ep, local, server, err := creds.ServerTime(ctx, chain, nil, a.io.Now)
 				return doctor.ClockReading{Endpoint: ep, Local: local, Server: server}, err
 			},
+			STSEndpoint: creds.STSEndpointURL,
 		}
 	}
 	findings := doctor.Run(ctx, in)

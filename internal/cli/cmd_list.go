@@ -47,7 +47,9 @@ is an error (exit code 1).
 On a terminal the output is a table that fits its width: ROLE the final
 role as ACCOUNT:NAME ("+N " when N roles are assumed before it), MFA devices
 as mfa/NAME, SOURCE the profile whose keys start the
-chain ("no keys" when none are stored), SESSION the time left before a new
+chain ("no keys" when none are stored; "settings" for a profile that sets
+no credentials and has no keys, such as a [default] with only a region),
+SESSION the time left before a new
 MFA code is needed. --wide shows the full ARNs, the region and every cached
 session. In a pipe the output is tab-separated lines without a header and
 with full ARNs; with --json it is a JSON array for scripts.`,
@@ -79,6 +81,10 @@ type listEntry struct {
 	Session *listSessionStep `json:"session,omitempty"`
 	Roles   []listRole       `json:"roles"`
 	Error   string           `json:"error,omitempty"`
+	// SettingsOnly: the profile sets no credentials and no keys are
+	// stored for it (config.SettingsProfiles): a [default] with a region.
+	// Only when the keyring could be read.
+	SettingsOnly bool `json:"settings_only,omitempty"`
 
 	// sourceKeys: keys of the source profile (Source.Profile) are in the
 	// keyring, for a keyring source (nil: unknown or another source).
@@ -290,9 +296,12 @@ func writeListTable(w io.Writer, entries []listEntry, tty bool) error {
 			}
 			cols[6] = strings.Join(parts, ", ")
 		}
-		if e.Error != "" {
+		switch {
+		case e.Error != "":
 			cols[1] = "invalid: " + e.Error
-		} else {
+		case e.SettingsOnly:
+			cols[1] = "settings"
+		default:
 			cols[1] = e.Source.Kind
 			if sso := e.Source.SSO; sso != nil {
 				cols[1] += " " + shortSSO(sso.AccountID, sso.RoleName)
@@ -354,9 +363,11 @@ func (a *app) addStoreColumns(ctx context.Context, entries []listEntry, chains [
 		for _, n := range names {
 			stored[n] = true
 		}
+		settings := config.SettingsProfiles(chains, func(p string) bool { return stored[p] })
 		for i := range entries {
 			v := stored[entries[i].Name]
 			entries[i].KeysStored = &v
+			entries[i].SettingsOnly = settings[entries[i].Name]
 			if src := entries[i].Source; src != nil && src.Kind == config.KeyringKeys.String() {
 				s := stored[src.Profile]
 				entries[i].sourceKeys = &s

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,43 @@ import (
 // next `kagi use` in the same shell knows what it may replace: KAGI_USE is
 // the profile (as KAGI_PROFILE; KAGI_PROFILE without it is a `kagi exec`
 // session, which use refuses as exec does), KAGI_USE_REGION the region it
-// set in AWS_REGION and AWS_DEFAULT_REGION, if any.
+// set in AWS_REGION and AWS_DEFAULT_REGION, if any, and KAGI_USE_SAVED the
+// values restorableVars had before the first `kagi use` in the shell (a
+// JSON object; absent when none was set), which --clear puts back.
 const (
 	useMarkerVar = "KAGI_USE"
 	useRegionVar = "KAGI_USE_REGION"
+	useSavedVar  = "KAGI_USE_SAVED"
 )
+
+// restorableVars are the variables kagi use changes that --clear puts back
+// as they were: the region pair, which it sets, and the selectors exec
+// removes. Keys and tokens (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN) are not: a copy in
+// KAGI_USE_SAVED would reach every program the shell starts under a name
+// nothing scrubs. The user's own keys are gone after kagi use, as
+// docs/design.md says.
+var restorableVars = [...]string{
+	"AWS_REGION", "AWS_DEFAULT_REGION",
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+}
+
+// restorable is the name in restorableVars that name is (case-insensitively
+// on Windows), or "".
+func restorable(name string) string {
+	for _, n := range restorableVars {
+		if extcmd.SameEnvName(name, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+func isRegionVar(name string) bool {
+	return extcmd.SameEnvName(name, "AWS_REGION") || extcmd.SameEnvName(name, "AWS_DEFAULT_REGION")
+}
 
 type shellInitOptions struct {
 	Shell  shellenv.Shell
@@ -98,7 +131,12 @@ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is
 known) and KAGI_PROFILE, as 'kagi exec' gives them to its command; what an
 earlier 'kagi use' set and the variables exec removes (AWS_PROFILE,
-AWS_ROLE_ARN, ...) are removed. --clear removes what 'kagi use' set.
+AWS_ROLE_ARN, ...) are removed. --clear removes what 'kagi use' set and
+puts back what it changed as the shell had it before the first 'kagi use':
+AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ROLE_ARN and the other
+selectors exec removes (kept in KAGI_USE_SAVED), unless you set them since.
+Access keys and tokens of your own that 'kagi use' removed are not kept,
+so that no copy of a secret waits in the shell.
 
 This needs the shell function of 'kagi shell-init' in the shell's rc file.
 Inside a 'kagi exec' session it is refused, as exec refuses.
@@ -175,6 +213,9 @@ type useSession struct {
 	profile string // KAGI_PROFILE
 	ours    bool   // set by kagi use (KAGI_USE matches), not by exec
 	region  string // KAGI_USE_REGION
+	// saved is KAGI_USE_SAVED: restorableVars as they were before the
+	// first kagi use (only when ours; unreadable: none).
+	saved map[string]string
 }
 
 func (a *app) useSession() useSession {
@@ -183,7 +224,37 @@ func (a *app) useSession() useSession {
 	marker, ok := a.io.LookupEnv(useMarkerVar)
 	s.ours = ok && marker != "" && marker == s.profile
 	s.region, _ = a.io.LookupEnv(useRegionVar)
+	if v, _ := a.io.LookupEnv(useSavedVar); s.ours && v != "" {
+		if err := json.Unmarshal([]byte(v), &s.saved); err != nil {
+			a.log().Printf("use: %s is not kagi's: %v; nothing is restored", useSavedVar, err)
+			s.saved = nil
+		}
+	}
 	return s
+}
+
+// kagis reports whether restorable variable name's value is the one kagi
+// use set: the region pair holding KAGI_USE_REGION. The others kagi use
+// only removes, so a value there is the user's.
+func (s useSession) kagis(name, value string) bool {
+	return s.ours && s.region != "" && value == s.region && isRegionVar(name)
+}
+
+// originals are restorableVars as the shell had them before kagi use: the
+// current values, where they are the user's (outside a kagi use shell,
+// all of them; inside, those the user set since), else what
+// KAGI_USE_SAVED recorded.
+func (s useSession) originals(env func(string) (string, bool)) map[string]string {
+	out := map[string]string{}
+	for _, n := range restorableVars {
+		if v, ok := s.saved[n]; ok {
+			out[n] = v
+		}
+		if v, ok := env(n); ok && !s.kagis(n, v) {
+			out[n] = v
+		}
+	}
+	return out
 }
 
 // refusal is exec's refusal to nest: KAGI_PROFILE set by `kagi exec` (or
@@ -216,13 +287,12 @@ func (s useSession) setByUse(name string, value string) bool {
 		return false
 	}
 	for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-		"AWS_CREDENTIAL_EXPIRATION", "KAGI_PROFILE", useMarkerVar, useRegionVar} {
+		"AWS_CREDENTIAL_EXPIRATION", "KAGI_PROFILE", useMarkerVar, useRegionVar, useSavedVar} {
 		if extcmd.SameEnvName(name, n) {
 			return true
 		}
 	}
-	return s.region != "" && value == s.region &&
-		(extcmd.SameEnvName(name, "AWS_REGION") || extcmd.SameEnvName(name, "AWS_DEFAULT_REGION"))
+	return s.kagis(name, value)
 }
 
 func (a *app) runUse(ctx context.Context, opts useOptions) error {
@@ -233,10 +303,16 @@ func (a *app) runUse(ctx context.Context, opts useOptions) error {
 	if opts.Clear {
 		return a.writeShell(opts.Shell, s.clear(a.io.LookupEnv))
 	}
-	// The rest of the run sees the shell as it was before kagi use.
+	// The rest of the run sees the shell as it was before kagi use: what
+	// it set hidden, what it changed as it was.
 	io := *a.io
 	outer := a.io.LookupEnv
+	orig := s.originals(outer)
 	io.LookupEnv = func(name string) (string, bool) {
+		if n := restorable(name); n != "" {
+			v, ok := orig[n]
+			return v, ok
+		}
 		v, ok := outer(name)
 		if ok && s.setByUse(name, v) {
 			return "", false
@@ -248,8 +324,13 @@ func (a *app) runUse(ctx context.Context, opts useOptions) error {
 		var out []string
 		for _, kv := range environOf(outerEnviron) {
 			name, v, _ := cut(kv)
-			if !s.setByUse(name, v) {
+			if restorable(name) == "" && !s.setByUse(name, v) {
 				out = append(out, kv)
+			}
+		}
+		for _, n := range restorableVars {
+			if v, ok := orig[n]; ok {
+				out = append(out, n+"="+v)
 			}
 		}
 		return out
@@ -268,7 +349,7 @@ func (a *app) runUse(ctx context.Context, opts useOptions) error {
 		return err
 	}
 	a.warnLongTerm(got)
-	return a.writeShell(opts.Shell, useChange(got, s, outer))
+	return a.writeShell(opts.Shell, useChange(got, s, outer, orig))
 }
 
 // defaultUseProfile chooses the profile of `kagi use` without PROFILE:
@@ -330,8 +411,10 @@ func (a *app) homeDir() string {
 }
 
 // useChange is the shell's new environment: exec's contract (childEnv's
-// removals and settings) plus the markers of a kagi use session.
-func useChange(got *retrieved, s useSession, env func(string) (string, bool)) shellenv.Change {
+// removals and settings) plus the markers of a kagi use session; orig
+// are restorableVars as they were before kagi use (useSession.originals),
+// for --clear.
+func useChange(got *retrieved, s useSession, env func(string) (string, bool), orig map[string]string) shellenv.Change {
 	var c shellenv.Change
 	c.Unset = append(c.Unset, scrubbedEnv[:]...)
 	set := func(name, value string) { c.Set = append(c.Set, shellenv.Var{Name: name, Value: value}) }
@@ -351,7 +434,13 @@ func useChange(got *retrieved, s useSession, env func(string) (string, bool)) sh
 		set(useRegionVar, region)
 	} else {
 		c.Unset = append(c.Unset, useRegionVar)
-		c.Unset = append(c.Unset, s.ownRegionVars(env)...)
+		for _, n := range s.ownRegionVars(env) {
+			if v, ok := orig[n]; ok {
+				set(n, v)
+			} else {
+				c.Unset = append(c.Unset, n)
+			}
+		}
 	}
 	profile := got.Chain.Profile
 	if profile == "" {
@@ -359,6 +448,12 @@ func useChange(got *retrieved, s useSession, env func(string) (string, bool)) sh
 	}
 	set("KAGI_PROFILE", profile)
 	set(useMarkerVar, profile)
+	if len(orig) > 0 {
+		// Values that are not secrets (restorableVars), as JSON: one
+		// word for every shell's quoting.
+		b, _ := json.Marshal(orig) // a map of strings always marshals
+		set(useSavedVar, string(b))
+	}
 	return c
 }
 
@@ -377,17 +472,31 @@ func (s useSession) ownRegionVars(env func(string) (string, bool)) []string {
 	return out
 }
 
-// clear removes what kagi use set (the keys, the expiry, the markers, the
-// region where it is still kagi's); in a shell kagi use never touched it
-// removes nothing that is not kagi's.
+// clear removes what kagi use set (the keys, the expiry, the markers) and
+// puts back what it changed as it was before the first kagi use
+// (restorableVars, from KAGI_USE_SAVED): the region where it is still
+// kagi's, AWS_PROFILE and the other selectors where the user has not set
+// them since. In a shell kagi use never touched it removes nothing that is
+// not kagi's.
 func (s useSession) clear(env func(string) (string, bool)) shellenv.Change {
 	var c shellenv.Change
 	if s.ours {
 		c.Unset = append(c.Unset, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 			"AWS_CREDENTIAL_EXPIRATION", "KAGI_PROFILE")
-		c.Unset = append(c.Unset, s.ownRegionVars(env)...)
+		orig := s.originals(env)
+		for _, n := range restorableVars {
+			cur, set := env(n)
+			if set && !s.kagis(n, cur) {
+				continue // the user's, set since
+			}
+			if v, ok := orig[n]; ok {
+				c.Set = append(c.Set, shellenv.Var{Name: n, Value: v})
+			} else if set {
+				c.Unset = append(c.Unset, n)
+			}
+		}
 	}
-	c.Unset = append(c.Unset, useMarkerVar, useRegionVar)
+	c.Unset = append(c.Unset, useMarkerVar, useRegionVar, useSavedVar)
 	return c
 }
 

@@ -24,6 +24,12 @@ func listNarrowCells(e listEntry) (cells []string, reason string) {
 		return []string{e.Name}, "cannot be used: " + e.Error
 	}
 	cells = []string{e.Name, "-", "-", "-", "-"}
+	if e.SettingsOnly {
+		// Nothing to run commands with: its region and output are for
+		// the tools, and the chain it would have with keys is moot.
+		cells[1] = "settings"
+		return cells, ""
+	}
 	if e.Source != nil {
 		cells[1] = e.Source.Kind
 		switch {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kagi-cli/kagi/internal/config"
+	"github.com/kagi-cli/kagi/internal/keyring"
 	"github.com/kagi-cli/kagi/internal/picker"
 )
 
@@ -43,11 +44,31 @@ func (a *app) pickProfile(ctx context.Context, files *config.Files) (string, err
 		a.log().Printf("picker: not shown: no profiles in the config and credentials files")
 		return "", &config.NoRoleError{}
 	}
-	items := make([]picker.Item, len(names))
+	chains := make([]*config.Chain, len(names))
+	errs := make([]error, len(names))
+	settingsOnly := false
 	for i, name := range names {
-		chain, err := config.Resolve(files, config.Request{Profile: name, Env: a.io.LookupEnv})
-		items[i] = picker.Item{Name: name, Detail: pickerDetail(newListEntry(name, chain, err))}
+		chains[i], errs[i] = config.Resolve(files, config.Request{Profile: name, Env: a.io.LookupEnv})
+		settingsOnly = settingsOnly || chains[i] != nil && chains[i].SettingsOnly
 	}
+	settings := a.settingsProfiles(ctx, chains, settingsOnly)
+	var (
+		items  []picker.Item
+		offers []string
+	)
+	for i, name := range names {
+		if settings[name] {
+			// A [default] with only a region: nothing to run a command with.
+			continue
+		}
+		items = append(items, picker.Item{Name: name, Detail: pickerDetail(newListEntry(name, chains[i], errs[i]))})
+		offers = append(offers, name)
+	}
+	if len(items) == 0 {
+		a.log().Printf("picker: not shown: every profile only holds settings (no credentials, no keys stored)")
+		return "", &config.NoRoleError{}
+	}
+	names = offers
 	i, err := picker.Pick(ctx, "kagi: profile> ", items)
 	var nt *picker.NoTerminalError
 	switch {
@@ -66,6 +87,26 @@ func (a *app) pickProfile(ctx context.Context, files *config.Files) (string, err
 	}
 	a.log().Printf("picker: chose profile %q", names[i])
 	return names[i], nil
+}
+
+// settingsProfiles are the profiles among chains the picker leaves out
+// (config.SettingsProfiles). The keyring's item names are listed only when
+// some profile sets no credentials (any); when they cannot be listed,
+// every profile is offered.
+func (a *app) settingsProfiles(ctx context.Context, chains []*config.Chain, any bool) map[string]bool {
+	if !any {
+		return nil
+	}
+	names, err := keyring.ListKeyProfiles(ctx, a.keyring())
+	if err != nil {
+		a.log().Printf("picker: keyring: %v; every profile is offered", err)
+		return nil
+	}
+	stored := map[string]bool{}
+	for _, n := range names {
+		stored[n] = true
+	}
+	return config.SettingsProfiles(chains, func(p string) bool { return stored[p] })
 }
 
 // cannotPick says why the picker cannot be shown, or "".

@@ -14,10 +14,17 @@ type UnknownProfileError struct {
 	Ignored bool
 	File    string // where the bare section is, when Ignored
 	Line    int
+	// From is the variable the name came from when it was not given
+	// ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"): a name set in the shell
+	// long ago is not what the user typed.
+	From string
 }
 
 func (e *UnknownProfileError) Error() string {
 	msg := fmt.Sprintf("unknown profile %q", e.Name)
+	if e.From != "" {
+		msg += fmt.Sprintf(" (from %s)", e.From)
+	}
 	if e.Ignored {
 		msg = fmt.Sprintf("%s:%d: %s: [%s] in the config file is not a profile", e.File, e.Line, msg, e.Name)
 	}

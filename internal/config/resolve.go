@@ -58,7 +58,14 @@ type Chain struct {
 	SSOEndpoint string
 	// STSRegionalEndpoints is "regional", "legacy" or "" (SDK default).
 	STSRegionalEndpoints string
-	Reasons              []Reason // why each step was chosen, in order
+	// SettingsOnly: the profile has settings and none about credentials
+	// (no keys, role, source, helper, IAM Identity Center or MFA setting;
+	// only region, output, endpoints and the like), so its chain is
+	// keyring keys only by default. Without stored keys it is a settings
+	// profile (a [default] with a region, aws-vault's profiles), not a
+	// profile missing its keys.
+	SettingsOnly bool
+	Reasons      []Reason // why each step was chosen, in order
 	// Profiles are every profile whose settings were read (through
 	// source_profile and include_profile too), sorted: the warnings a
 	// command prints are theirs (Files.WarningsFor).
@@ -247,14 +254,14 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 		fs = &Files{}
 	}
 	r := &resolver{fs: fs, req: req, env: req.Env, views: map[string]*view{}, lent: map[string]map[string]setting{}}
-	name := req.Profile
+	name, from := req.Profile, ""
 	switch {
 	case name != "":
 	case r.env.get("AWS_PROFILE") != "":
-		name = r.env.get("AWS_PROFILE")
+		name, from = r.env.get("AWS_PROFILE"), "AWS_PROFILE"
 		r.note("profile", name, "named by AWS_PROFILE", setting{})
 	case r.env.get("AWS_DEFAULT_PROFILE") != "":
-		name = r.env.get("AWS_DEFAULT_PROFILE")
+		name, from = r.env.get("AWS_DEFAULT_PROFILE"), "AWS_DEFAULT_PROFILE"
 		r.note("profile", name, "named by AWS_DEFAULT_PROFILE", setting{})
 	}
 	var (
@@ -265,6 +272,9 @@ func Resolve(fs *Files, req Request) (*Chain, error) {
 		c, err = r.environmentMode()
 	} else {
 		c, err = r.profileMode(name)
+	}
+	if unk, ok := err.(*UnknownProfileError); ok && unk.Name == name {
+		unk.From = from
 	}
 	if err != nil {
 		return nil, err
@@ -306,6 +316,56 @@ func (r *resolver) fileOf(s *Section) string {
 // that include it.
 func isKeyMaterial(k string) bool {
 	return k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token" || k == "aws_security_token"
+}
+
+// SettingsProfiles are the profiles among chains (nil entries skipped)
+// that are settings profiles: SettingsOnly, no keys stored for them
+// (stored), and no other chain starting from their keys. Such a profile
+// is not a profile missing its keys: doctor does not blame it, and the
+// picker does not offer it. Used as another profile's source it does need
+// keys, and is not one.
+func SettingsProfiles(chains []*Chain, stored func(profile string) bool) map[string]bool {
+	usedAsSource := map[string]bool{}
+	for _, c := range chains {
+		if c != nil && c.Source.Kind == KeyringKeys && c.Source.Profile != c.Profile {
+			usedAsSource[c.Source.Profile] = true
+		}
+	}
+	out := map[string]bool{}
+	for _, c := range chains {
+		if c != nil && c.SettingsOnly && !stored(c.Profile) && !usedAsSource[c.Profile] {
+			out[c.Profile] = true
+		}
+	}
+	return out
+}
+
+// onlySettings reports whether v holds settings and none of them is about
+// credentials (where they come from, a role to assume, how a session is
+// made): only region, output, cli_pager, endpoint_url, services, retry
+// and S3 settings, which are for the tools, not for kagi's chain. An empty
+// section is not one: it names a profile and nothing else, and what it can
+// be for is the keys `kagi add` stores.
+func onlySettings(v *view) bool {
+	n := 0
+	for k, at := range v.keys {
+		if !at.set() {
+			continue
+		}
+		n++
+		switch {
+		case isKeyMaterial(k), strings.HasPrefix(k, "sso_"), strings.HasPrefix(k, "mfa_"):
+			return false
+		}
+		switch k {
+		case "role_arn", "source_profile", "credential_source", "credential_process",
+			"web_identity_token_file", "web_identity_token_process",
+			"role_session_name", "external_id", "duration_seconds",
+			"session_tags", "transitive_session_tags", "source_identity":
+			return false
+		}
+	}
+	return n > 0
 }
 
 // view builds (once per Resolve) the merged settings of name. include_profile
@@ -503,6 +563,7 @@ func (r *resolver) profileMode(name string) (*Chain, error) {
 	)
 	visited := map[string]int{}
 	cur := name
+	settingsOnly := false
 walk:
 	for {
 		visited[cur] = len(order)
@@ -614,6 +675,7 @@ walk:
 			default:
 				r.note("source", cur, "no role_arn and no keys in the files: long-term keys from the keyring", setting{})
 				src = Source{Kind: KeyringKeys, Profile: cur}
+				settingsOnly = cur == name && onlySettings(v)
 				break walk
 			}
 		}
@@ -632,7 +694,7 @@ walk:
 	if err != nil {
 		return nil, err
 	}
-	c := &Chain{Profile: name, Source: src}
+	c := &Chain{Profile: name, Source: src, SettingsOnly: settingsOnly}
 	for i := len(hops) - 1; i >= 0; i-- {
 		v, _ := r.view(hops[i])
 		// Identity Center's credentials are a role session: a role assumed

@@ -793,3 +793,78 @@ sso =
 		})
 	}
 }
+
+// A profile that names no credentials (a [default] with a region, the
+// profiles aws-vault users write) is a settings profile; any credential
+// setting, its own or lent through include_profile, makes it a profile
+// that needs keys.
+func TestResolveSettingsOnly(t *testing.T) {
+	fs := parseBoth(t, `[default]
+region = us-east-1
+output = json
+cli_pager =
+[profile endpoints]
+endpoint_url = http://127.0.0.1:4566
+services = local
+[services local]
+sts =
+  endpoint_url = http://127.0.0.1:4566
+[profile empty]
+[profile alice]
+region = eu-west-1
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+[profile mfaproc]
+mfa_process = oathtool
+[profile self]
+source_profile = self
+[profile lends]
+source_profile = default
+[profile dur]
+duration_seconds = 3600
+[profile tmpl]
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+[profile included]
+include_profile = tmpl
+[profile region-tmpl]
+region = us-west-2
+[profile included-region]
+include_profile = region-tmpl
+[profile role]
+role_arn = arn:aws:iam::222222222222:role/x
+source_profile = default
+`, `[filekeys]
+aws_access_key_id = AKIAFILEKEYSEXAMPLE1
+aws_secret_access_key = s
+`)
+	// An empty section names a profile for keys: not settings only.
+	want := map[string]bool{"default": true, "endpoints": true, "included-region": true, "region-tmpl": true}
+	for _, name := range fs.ProfileNames() {
+		c, err := Resolve(fs, Request{Profile: name, Env: MapEnv(nil)})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if c.SettingsOnly != want[name] {
+			t.Errorf("%s: SettingsOnly = %v, want %v (%s)", name, c.SettingsOnly, want[name], summary(c))
+		}
+	}
+}
+
+// An unknown name from AWS_PROFILE or AWS_DEFAULT_PROFILE says so: the
+// user did not type it in this command.
+func TestResolveUnknownProfileFromEnv(t *testing.T) {
+	fs := parseBoth(t, "[profile prod]\nregion = us-east-1\n", "")
+	for _, tc := range []struct {
+		req  Request
+		want string
+	}{
+		{Request{Env: MapEnv(map[string]string{"AWS_PROFILE": "prdo"})}, `unknown profile "prdo" (from AWS_PROFILE); did you mean "prod"?`},
+		{Request{Env: MapEnv(map[string]string{"AWS_DEFAULT_PROFILE": "prdo"})}, `unknown profile "prdo" (from AWS_DEFAULT_PROFILE); did you mean "prod"?`},
+		{Request{Profile: "prdo", Env: MapEnv(map[string]string{"AWS_PROFILE": "prdo"})}, `unknown profile "prdo"; did you mean "prod"?`},
+	} {
+		_, err := Resolve(fs, tc.req)
+		var unk *UnknownProfileError
+		if !errors.As(err, &unk) || err.Error() != tc.want {
+			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+}

@@ -145,17 +145,8 @@ func (r stsResolver) ResolveEndpoint(ctx context.Context, p sts.EndpointParamete
 // STS is called in us-east-1 through the global endpoint. With a pacer,
 // every attempt of every call waits for it (Pacer).
 func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Client, pacer *Pacer) *clients {
-	region := chain.Region
-	global := chain.STSRegionalEndpoints == "legacy"
-	if region == "" {
-		region, global = defaultRegion, true
-	}
+	region, res, base := stsEndpointParams(chain)
 	c := &clients{cfg: awsConfig(region, httpClient, pacer != nil)}
-	res := stsResolver{global: global, base: sts.NewDefaultEndpointResolverV2()}
-	var base *string
-	if chain.STSEndpoint != "" {
-		base = aws.String(chain.STSEndpoint)
-	}
 	c.sts = sts.NewFromConfig(c.cfg, func(o *sts.Options) {
 		o.BaseEndpoint = base
 		o.EndpointResolverV2 = res
@@ -163,11 +154,38 @@ func newClients(ctx context.Context, chain *config.Chain, httpClient *http.Clien
 			o.APIOptions = append(o.APIOptions, addPacing(pacer))
 		}
 	})
-	c.endpoint = chain.STSEndpoint
-	if ep, err := res.ResolveEndpoint(ctx, sts.EndpointParameters{Region: aws.String(region), Endpoint: base}.WithDefaults()); err == nil {
-		c.endpoint = ep.URI.String()
-	}
+	c.endpoint = stsEndpointURL(ctx, chain, region, res, base)
 	return c
+}
+
+// stsEndpointParams are the region, endpoint resolver and custom base
+// endpoint of chain's STS client.
+func stsEndpointParams(chain *config.Chain) (region string, res stsResolver, base *string) {
+	region = chain.Region
+	global := chain.STSRegionalEndpoints == "legacy"
+	if region == "" {
+		region, global = defaultRegion, true
+	}
+	res = stsResolver{global: global, base: sts.NewDefaultEndpointResolverV2()}
+	if chain.STSEndpoint != "" {
+		base = aws.String(chain.STSEndpoint)
+	}
+	return region, res, base
+}
+
+func stsEndpointURL(ctx context.Context, chain *config.Chain, region string, res stsResolver, base *string) string {
+	if ep, err := res.ResolveEndpoint(ctx, sts.EndpointParameters{Region: aws.String(region), Endpoint: base}.WithDefaults()); err == nil {
+		return ep.URI.String()
+	}
+	return chain.STSEndpoint
+}
+
+// STSEndpointURL is the URL kagi's STS calls for chain go to, without
+// building a client: chains that share it share STS's answers (doctor asks
+// each such endpoint for its time once).
+func STSEndpointURL(ctx context.Context, chain *config.Chain) string {
+	region, res, base := stsEndpointParams(chain)
+	return stsEndpointURL(ctx, chain, region, res, base)
 }
 
 // iamEndpoint is where the one IAM call goes. IAM is global: us-east-1.

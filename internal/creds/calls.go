@@ -55,7 +55,11 @@ func (r *run) translate(ctx context.Context, action, subject, profile string, er
 	if !isAPI {
 		return fmt.Errorf("%s %s at %s: %w", action, subject, endpoint, err)
 	}
-	return &APIError{Action: action, Role: subject, Profile: profile, Code: code, Message: msg, Err: err}
+	ae := &APIError{Action: action, Role: subject, Profile: profile, Code: code, Message: msg, Err: err}
+	if r.chain.Source.Kind == config.KeyringKeys {
+		ae.Keys = r.chain.Source.Profile
+	}
+	return ae
 }
 
 // sdkErr keeps the SDK's error as it is when it is one withMFA must

@@ -158,6 +158,10 @@ type APIError struct {
 	Code    string
 	Message string
 	Err     error
+	// Keys is the profile whose stored keys the chain starts from
+	// (a keyring source; "" for any other), for the hint when AWS does
+	// not know them.
+	Keys string
 }
 
 func (e *APIError) Error() string {
@@ -176,7 +180,10 @@ func (e *APIError) Unwrap() error { return e.Err }
 func (e *APIError) Hint() string {
 	switch e.Code {
 	case "InvalidClientTokenId":
-		return "AWS does not know these keys: they may have been deleted or rotated; store the current ones with `kagi add PROFILE`"
+		if e.Keys != "" {
+			return fmt.Sprintf("AWS does not know these keys: they may have been deleted or rotated; store the current ones with `kagi add %s`", e.Keys)
+		}
+		return "AWS does not know these credentials: the keys may have been deleted or rotated, or the session revoked"
 	case "SignatureDoesNotMatch":
 		return "the secret key does not match the key id, or this machine's clock is off by more than 5 minutes"
 	case "AccessDenied":

@@ -93,6 +93,10 @@ type Online struct {
 	// ServerTime returns STS's Date for chain's STS endpoint, and this
 	// machine's time when the answer came.
 	ServerTime func(ctx context.Context, chain *config.Chain) (ClockReading, error)
+	// STSEndpoint is the URL chain's STS calls go to: the clock is read
+	// once per distinct URL (nil: once per custom endpoint, region and
+	// sts_regional_endpoints).
+	STSEndpoint func(ctx context.Context, chain *config.Chain) string
 }
 
 // ClockReading is one answer's Date against this machine's clock.
@@ -282,8 +286,16 @@ func cacheFix(c CacheState, warning string) string {
 }
 
 // checkProfiles resolves every profile as `kagi exec` would and returns the
-// chains of those that resolve (by name) and a finding for each that does
-// not, or that lacks the stored keys its chain starts from.
+// chains of those that resolve and have credentials to check (by name),
+// and a finding for each that does not resolve, or that lacks the stored
+// keys its chain starts from.
+//
+// A settings profile (config.Chain.SettingsOnly: only region, output,
+// endpoints...) with no keys stored and no profile starting from it is
+// not missing keys: it is what a [default] with a region is, and what
+// aws-vault users write for profiles whose keys are in aws-vault. It gets
+// an ok line that says so, and the online checks skip it. Used as another
+// profile's source, it does need keys, and both are blamed.
 func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []Finding) {
 	names := files.ProfileNames()
 	chains := map[string]*config.Chain{}
@@ -291,9 +303,28 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 	for _, p := range in.StoredKeys {
 		stored[p] = true
 	}
-	var out []Finding
-	for _, name := range names {
-		chain, err := config.Resolve(files, config.Request{Profile: name, Env: in.Env})
+	var (
+		out      []Finding
+		problems int
+		settings []string
+	)
+	resolved := make([]*config.Chain, len(names))
+	errs := make([]error, len(names))
+	for i, name := range names {
+		resolved[i], errs[i] = config.Resolve(files, config.Request{Profile: name, Env: in.Env})
+	}
+	var settingsOnly map[string]bool
+	if in.StoredKeysErr == nil {
+		settingsOnly = config.SettingsProfiles(resolved, func(p string) bool { return stored[p] })
+	}
+	for i, name := range names {
+		if settingsOnly[name] {
+			settings = append(settings, name)
+			out = append(out, Finding{Check: CheckProfile, Status: OK, Subject: name,
+				Message: fmt.Sprintf("settings only: it sets no credentials and no keys are stored for it, so it is not offered to run commands with (give it keys with `kagi add %s`)", name)})
+			continue
+		}
+		chain, err := resolved[i], errs[i]
 		if err != nil {
 			fix := orDefault(fixOf(err), fmt.Sprintf("correct profile %q as the message says", name))
 			var unk *config.UnknownProfileError
@@ -301,6 +332,7 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 				fix = fmt.Sprintf("did you mean %q? write that instead of %q", unk.Suggestion, unk.Name)
 			}
 			out = append(out, Finding{Check: CheckProfile, Status: Fail, Subject: name, Message: err.Error(), Fix: fix})
+			problems++
 			continue
 		}
 		chains[name] = chain
@@ -312,6 +344,7 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 			out = append(out, Finding{Check: CheckProfile, Status: Fail, Subject: name,
 				Message: fmt.Sprintf("%s long-term keys in the keyring, and none are stored", what),
 				Fix:     fmt.Sprintf("kagi add %s", chain.Source.Profile)})
+			problems++
 		}
 	}
 	switch {
@@ -321,10 +354,16 @@ func checkProfiles(files *config.Files, in Inputs) (map[string]*config.Chain, []
 		_, crp := config.Paths(in.Env)
 		out = append(out, Finding{Check: CheckProfile, Status: OK, Subject: cp,
 			Message: fmt.Sprintf("no profiles in %s or %s: only environment mode (keys or a web identity in the environment) works", cp, crp)})
-	case len(out) == 0:
-		msg := fmt.Sprintf("all %d profiles resolve", len(names))
-		if len(names) == 1 {
+	case problems == 0 && len(settings) < len(names):
+		n := len(names) - len(settings)
+		msg := fmt.Sprintf("all %d profiles resolve", n)
+		switch {
+		case len(names) == 1:
 			msg = "the one profile resolves"
+		case n == 1 && len(settings) > 0:
+			msg = "the one profile with credentials resolves"
+		case len(settings) > 0:
+			msg = fmt.Sprintf("all %d profiles with credentials resolve", n)
 		}
 		out = append(out, Finding{Check: CheckProfile, Status: OK, Message: msg})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -199,6 +200,70 @@ aws_secret_access_key = s
 	}
 }
 
+// The most common config there is, [default] with only a region (and
+// aws-vault's profiles: keys elsewhere), is a settings profile: ok, no key
+// check, no online check. A profile with mfa_serial and no keys still
+// fails, and a settings profile another profile starts from needs keys.
+func TestCheckProfilesSettingsOnly(t *testing.T) {
+	files := parse(t, "[default]\nregion = us-east-1\n[profile alice]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n[profile tools]\noutput = json\ncli_pager =\n")
+	chains, fs := checkProfiles(files, Inputs{Env: config.MapEnv(nil)})
+	got := map[string]Finding{}
+	for _, f := range fs {
+		got[f.Subject] = f
+	}
+	for _, name := range []string{"default", "tools"} {
+		if f := got[name]; f.Status != OK || !strings.Contains(f.Message, "settings only") || f.Fix != "" {
+			t.Errorf("%s: %+v", name, f)
+		}
+		if chains[name] != nil {
+			t.Errorf("%s: a settings profile's chain is not checked further", name)
+		}
+	}
+	if f := got["alice"]; f.Status != Fail || f.Fix != "kagi add alice" {
+		t.Errorf("alice: %+v", f)
+	}
+	if Healthy(fs) {
+		t.Errorf("alice has no keys: %+v", fs)
+	}
+
+	// Only settings profiles: healthy.
+	files = parse(t, "[default]\nregion = us-east-1\n")
+	_, fs = checkProfiles(files, Inputs{Env: config.MapEnv(nil)})
+	if len(fs) != 1 || fs[0].Subject != "default" || !Healthy(fs) {
+		t.Errorf("default alone: %+v", fs)
+	}
+	// With its keys stored it is an ordinary profile.
+	_, fs = checkProfiles(files, Inputs{Env: config.MapEnv(nil), StoredKeys: []string{"default"}})
+	if len(fs) != 1 || fs[0].Subject != "" || fs[0].Message != "the one profile resolves" {
+		t.Errorf("default with keys: %+v", fs)
+	}
+	// A role that starts from it: the role is blamed, and default too.
+	files = parse(t, "[default]\nregion = us-east-1\n[profile admin]\nrole_arn = arn:aws:iam::222222222222:role/admin\nsource_profile = default\n")
+	_, fs = checkProfiles(files, Inputs{Env: config.MapEnv(nil)})
+	got = map[string]Finding{}
+	for _, f := range fs {
+		got[f.Subject] = f
+	}
+	if f := got["admin"]; f.Status != Fail || f.Fix != "kagi add default" || !strings.Contains(f.Message, `starts from profile "default"`) {
+		t.Errorf("admin: %+v", f)
+	}
+	if f := got["default"]; f.Status != Fail || f.Fix != "kagi add default" {
+		t.Errorf("default as a source: %+v", f)
+	}
+	// Online: no key age asked for a settings profile.
+	files = parse(t, "[default]\nregion = us-east-1\n[profile ci]\n")
+	in := Inputs{Env: config.MapEnv(nil), StoredKeys: []string{"ci"}, Now: time.Now, Online: &Online{KeyAge: func(_ context.Context, c *config.Chain) (string, time.Time, error) {
+		if c.Profile != "ci" {
+			t.Errorf("key age of %q asked", c.Profile)
+		}
+		return "AKIACI", time.Now(), nil
+	}}}
+	chains, _ = checkProfiles(files, in)
+	if fs := checkKeyAges(context.Background(), chains, in); len(fs) != 1 || fs[0].Subject != "ci" {
+		t.Errorf("key ages: %+v", fs)
+	}
+}
+
 func TestCheckMFAEvidence(t *testing.T) {
 	files := parse(t, `[profile jump]
 [profile dev]
@@ -292,6 +357,32 @@ func TestKeyAges(t *testing.T) {
 	}
 	if fs[2].Subject != "old" || !strings.Contains(fs[2].Message, "91 days ago (more than 90)") || fs[2].Fix != "run `kagi rotate old`" {
 		t.Errorf("old: %+v", fs[2])
+	}
+}
+
+// One clock line per STS URL: five profiles in five regions behind one
+// custom endpoint (AWS_ENDPOINT_URL) are one server.
+func TestClockOncePerEndpointURL(t *testing.T) {
+	var cfg strings.Builder
+	for _, r := range []string{"us-east-1", "eu-west-1", "eu-central-1", "ap-south-1", "us-west-2"} {
+		fmt.Fprintf(&cfg, "[profile p-%s]\nregion = %s\n", r, r)
+	}
+	cfg.WriteString("[profile other]\nregion = us-east-1\nignore_configured_endpoint_urls = true\n")
+	files := parse(t, cfg.String())
+	env := config.MapEnv(map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+	chains, _ := checkProfiles(files, Inputs{Env: env, StoredKeysErr: errors.New("unknown")})
+	asked := 0
+	in := Inputs{Env: env, Online: &Online{
+		ServerTime: func(_ context.Context, c *config.Chain) (ClockReading, error) {
+			asked++
+			now := time.Now()
+			return ClockReading{Endpoint: c.STSEndpoint, Local: now, Server: now}, nil
+		},
+		STSEndpoint: func(_ context.Context, c *config.Chain) string { return c.STSEndpoint },
+	}}
+	fs := checkClock(context.Background(), chains, in)
+	if asked != 2 || len(fs) != 2 || fs[0].Subject == fs[1].Subject {
+		t.Errorf("%d asked: %+v", asked, fs)
 	}
 }
 

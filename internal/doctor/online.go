@@ -62,7 +62,7 @@ func rotateFix(c *config.Chain, profile string) string {
 }
 
 // checkClock compares this machine's clock with STS's Date, once per STS
-// endpoint the profiles use (the default one when none resolves).
+// endpoint URL the profiles use (the default one when none resolves).
 func checkClock(ctx context.Context, chains map[string]*config.Chain, in Inputs) []Finding {
 	if in.Online.ServerTime == nil {
 		return nil
@@ -71,7 +71,12 @@ func checkClock(ctx context.Context, chains map[string]*config.Chain, in Inputs)
 	seen := map[string]bool{}
 	for _, name := range sortedNames(chains) {
 		c := chains[name]
+		// A custom endpoint (AWS_ENDPOINT_URL) is one server whatever the
+		// region: the key is the URL the calls go to.
 		key := c.STSEndpoint + "\x00" + c.Region + "\x00" + c.STSRegionalEndpoints
+		if in.Online.STSEndpoint != nil {
+			key = in.Online.STSEndpoint(ctx, c)
+		}
 		if !seen[key] {
 			seen[key] = true
 			list = append(list, c)

@@ -41,6 +41,8 @@ var hostile = []string{
 	"ünïcödé 鍵",
 	"!history !! !$",
 	"%prompt%s",
+	// KAGI_USE_SAVED: the values kagi use --clear restores, as JSON.
+	`{"AWS_PROFILE":"it's \"me\"","AWS_REGION":"$(touch pwned)\u003c"}`,
 }
 
 // TestScriptRoundTrip evaluates Script's code in each shell that is
