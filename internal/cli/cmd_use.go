@@ -156,7 +156,7 @@ get them (the shell is left as it was); 2 for a usage error.`,
 		Example: `  kagi use prod
   kagi use prod --region eu-west-1
   kagi use --clear`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
