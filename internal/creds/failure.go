@@ -157,6 +157,7 @@ func (r *run) otherCode(ctx context.Context, mark *cache.RejectedCode) bool {
 		return true
 	case prompt.Given(src):
 		code, err := src.Code(ctx, prompt.Request{Serial: serial, Profile: profile, Attempt: 1})
+		r.log.Secret(code)
 		return err == nil && !sameCode(mark, code)
 	}
 	return !mark.Generated
