@@ -350,7 +350,7 @@ func (r *run) withMFA(ctx context.Context, action, serial, process, processProfi
 		r.log.Secret(code)
 		// Only the code rejected is refused: another is STS's to judge.
 		if rejected != nil && (rejected.Code == nil || sameCode(rejected.Code, code)) {
-			return r.codeDue(rejected, serial, profile, given)
+			return r.codeDue(rejected, serial, profile, given && rejected.Code != nil)
 		}
 		err = call(ctx, code)
 		switch {
