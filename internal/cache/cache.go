@@ -88,6 +88,24 @@ type Failure struct {
 	Message string    `json:"message"`
 	Hint    string    `json:"hint,omitempty"`
 	When    time.Time `json:"when"`
+	// Code is set when the failure is an MFA code STS rejected: it tells
+	// that code from others, so that only that code is refused again.
+	Code *RejectedCode `json:"code,omitempty"`
+}
+
+// RejectedCode marks an MFA code without holding it: Tag is a few bits of
+// a keyed hash of the code under Salt, a random key of this record's own
+// (creds makes and checks it). Six digits are a million codes, found from
+// a full hash of one in a moment, salted or not; a few bits leave hundreds
+// to choose from, so a record tells next to nothing of a code (nor of the
+// right code a mistyped one is close to).
+type RejectedCode struct {
+	Salt []byte `json:"salt"`
+	Tag  string `json:"tag"`
+	// Generated: the code came from a program (mfa_process, ykman) that
+	// gives the same code again until the next one is due, not from a
+	// person or a flag.
+	Generated bool `json:"generated,omitempty"`
 }
 
 // DeleteRoot deletes every entry of store whose Root is root and says how

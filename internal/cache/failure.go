@@ -33,7 +33,22 @@ const staleFailure = time.Hour
 
 func (l fileLocks) failurePath(key string) string { return filepath.Join(l.dir, key+failSuffix) }
 
-func (f Failure) complete() bool { return f.Message != "" && !f.When.IsZero() }
+// Bounds on a rejected code's mark: a salt of 16 to 64 bytes, a tag of
+// at most 4 hex digits (16 bits), so that no record can hold more of a
+// code than that, whoever wrote it.
+const (
+	minCodeSalt, maxCodeSalt = 16, 64
+	maxCodeTag               = 4
+)
+
+func (f Failure) complete() bool {
+	if c := f.Code; c != nil {
+		if len(c.Salt) < minCodeSalt || len(c.Salt) > maxCodeSalt || c.Tag == "" || len(c.Tag) > maxCodeTag || strings.Trim(c.Tag, "0123456789abcdef") != "" {
+			return false
+		}
+	}
+	return f.Message != "" && !f.When.IsZero()
+}
 
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
@@ -53,7 +68,7 @@ func (l fileLocks) putFailure(key string, f Failure) error {
 		return err
 	}
 	if !f.complete() {
-		return fmt.Errorf("failure record %q needs a message and a time", key)
+		return fmt.Errorf("failure record %q needs a message and a time, and a rejected code's mark a salt and a short hex tag", key)
 	}
 	f.Message = truncate(f.Message, maxFailureMessage)
 	f.Hint = truncate(f.Hint, maxFailureHint)

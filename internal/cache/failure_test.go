@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,14 @@ func TestCorruptFailureRecordIsRemoved(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
 	path := filepath.Join(s.Dir(), key1+".fail")
-	for _, data := range []string{"", "{not json", `{"message":""}`, `{"message":"m"}`, "null"} {
+	for _, data := range []string{"", "{not json", `{"message":""}`, `{"message":"m"}`, "null",
+		// A rejected code's mark without a salt, with a short one, or with
+		// more than 4 hex digits of tag (a whole hash would give the
+		// code away; six digits could be the code itself).
+		`{"message":"m","when":"2030-01-02T03:04:05Z","code":{"tag":"a1f"}}`,
+		`{"message":"m","when":"2030-01-02T03:04:05Z","code":{"salt":"AAAA","tag":"a1f"}}`,
+		`{"message":"m","when":"2030-01-02T03:04:05Z","code":{"salt":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","tag":"` + strings.Repeat("ab", 32) + `"}}`,
+		`{"message":"m","when":"2030-01-02T03:04:05Z","code":{"salt":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","tag":"123456"}}`} {
 		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package creds
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kagi-cli/kagi/internal/cache"
 )
 
 // Every error here names the profile, role or MFA device concerned and
@@ -29,7 +31,11 @@ type MFARejectedError struct {
 	Attempts        int
 	Interactive     bool
 	Err             error
+
+	code *cache.RejectedCode // which code, when it cannot be asked for again
 }
+
+func (e *MFARejectedError) rejectedCode() *cache.RejectedCode { return e.code }
 
 func (e *MFARejectedError) Error() string {
 	s := fmt.Sprintf("%s: the MFA code for %s was rejected", e.Action, e.Serial)

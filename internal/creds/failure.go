@@ -2,6 +2,8 @@ package creds
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kagi-cli/kagi/internal/cache"
+	"github.com/kagi-cli/kagi/internal/prompt"
 )
 
 // Failure is shared like success (issue 9): a process that waited on a
@@ -29,7 +32,11 @@ type SharedFailureError struct {
 	Message string
 	Next    string // the hint
 	When    time.Time
+
+	code *cache.RejectedCode // the rejected MFA code it is about, if any
 }
+
+func (e *SharedFailureError) rejectedCode() *cache.RejectedCode { return e.code }
 
 func (e *SharedFailureError) Error() string { return e.Message }
 func (e *SharedFailureError) Hint() string  { return e.Next }
@@ -62,9 +69,22 @@ func shareable(ctx context.Context, err error) bool {
 	return !errors.As(err, &le)
 }
 
+// codeMarked is an error about one rejected MFA code: only a process that
+// would send that same code fails with it.
+type codeMarked interface{ rejectedCode() *cache.RejectedCode }
+
+// markOf is the mark of the rejected code err is about, or nil.
+func markOf(err error) *cache.RejectedCode {
+	var m codeMarked
+	if errors.As(err, &m) {
+		return m.rejectedCode()
+	}
+	return nil
+}
+
 // failureOf is the record of err.
 func failureOf(err error, when time.Time) cache.Failure {
-	f := cache.Failure{Message: err.Error(), When: when}
+	f := cache.Failure{Message: err.Error(), When: when, Code: markOf(err)}
 	var h hinter
 	if errors.As(err, &h) {
 		f.Hint = h.Hint()
@@ -107,8 +127,54 @@ func (r *run) sharedFailure(ctx context.Context, store cache.Store, key, what st
 	if !f.When.After(since) || now.Sub(f.When) > shareFailureFor {
 		return nil // an older attempt's: this process tries for itself
 	}
+	shared := &SharedFailureError{Message: f.Message, Next: f.Hint, When: f.When, code: f.Code}
+	if r.otherCode(ctx, f.Code) {
+		r.log.Printf("mfa: the process that held the lock of %s had its MFA code rejected while this one waited; this one's code is another, so it tries", what)
+		return nil
+	}
 	r.log.Printf("cache: the process that held the lock of %s failed at %s while this one waited; failing with its error", what, f.When.Local().Format(time.TimeOnly))
-	return &SharedFailureError{Message: f.Message, Next: f.Hint, When: f.When}
+	return shared
+}
+
+// otherCode reports whether this run would try another MFA code than the
+// one rejected (mark; nil: not a rejected code, or one of unknown kind):
+// a person is asked for their own; a code given up front is read and
+// compared; a program's is another unless the rejected one came from a
+// program, which would give it again (it is not run to find out).
+func (r *run) otherCode(ctx context.Context, mark *cache.RejectedCode) bool {
+	if mark == nil {
+		return false
+	}
+	serial, process, processProfile, profile := r.mfaAsk()
+	if serial == "" {
+		return false
+	}
+	src, err := r.promptSource(ctx, process, processProfile)
+	switch {
+	case err != nil:
+		return false
+	case src.Interactive():
+		return true
+	case prompt.Given(src):
+		code, err := src.Code(ctx, prompt.Request{Serial: serial, Profile: profile, Attempt: 1})
+		r.log.Secret(code)
+		return err == nil && !sameCode(mark, code)
+	}
+	return !mark.Generated
+}
+
+// mfaAsk is what the chain asks an MFA code with: the MFA session's
+// device, else the first role hop's that has one.
+func (r *run) mfaAsk() (serial, process, processProfile, profile string) {
+	if m := r.chain.MFA; m != nil && m.Serial != "" {
+		return m.Serial, m.Process, m.ProcessProfile, r.sessionProfile()
+	}
+	for _, h := range r.chain.Roles {
+		if h.MFASerial != "" {
+			return h.MFASerial, h.MFAProcess, h.MFAProcessProfile, h.Profile
+		}
+	}
+	return "", "", "", ""
 }
 
 // recordKey names a record that is not a cache entry's (the rejection of
@@ -135,14 +201,21 @@ func nextCode(t time.Time) time.Time {
 
 // MFACodeDueError: a code from a source that cannot be asked again
 // (mfa_process, KAGI_MFA_TOKEN, --mfa-token, ykman) was rejected for Serial
-// in this TOTP step, so this process does not ask it for another before the
-// next step: it would give the same code, and STS would count one more
-// failure against the device.
+// in this TOTP step, and this process would send that same code: the code
+// given to it (--mfa-token, KAGI_MFA_TOKEN), or the code of the program
+// (mfa_process, ykman) that gave the rejected one, not asked again before
+// the next step. STS would count one more failure against the device.
 type MFACodeDueError struct {
 	Serial, Profile string
 	RejectedAt, Due time.Time
 	Now             time.Time
+	// Given: the code was given up front, and is the rejected one.
+	Given bool
+
+	code *cache.RejectedCode
 }
+
+func (e *MFACodeDueError) rejectedCode() *cache.RejectedCode { return e.code }
 
 func (e *MFACodeDueError) Error() string {
 	s := fmt.Sprintf("the MFA code for %s was rejected at %s", e.Serial, clockText(e.RejectedAt))
@@ -152,6 +225,9 @@ func (e *MFACodeDueError) Error() string {
 	return s + fmt.Sprintf("; the next code is due at %s, in %s", clockText(e.Due), e.Due.Sub(e.Now).Round(time.Second))
 }
 func (e *MFACodeDueError) Hint() string {
+	if e.Given {
+		return "this code was refused already: give the next one once it is due, or run at a terminal without one, where kagi asks for the code and lets you retry"
+	}
 	return "run again once the next code is due, or run at a terminal, where kagi asks for the code and lets you retry"
 }
 
@@ -163,9 +239,10 @@ func (r *run) rejectionKey(ctx context.Context, serial string) string {
 	return recordKey("mfa-rejected", serial, r.clients(ctx).endpoint)
 }
 
-// recentRejection fails when a code for serial from a non-interactive
-// source was rejected in the current TOTP step (by any process).
-func (r *run) recentRejection(ctx context.Context, serial, profile string) error {
+// recentRejection returns the record of a code for serial from a source
+// that cannot be asked again, rejected in the current TOTP step (by any
+// process), or nil.
+func (r *run) recentRejection(ctx context.Context, serial string) *cache.Failure {
 	store := r.deps.Cache
 	if store == nil {
 		return nil
@@ -175,16 +252,25 @@ func (r *run) recentRejection(ctx context.Context, serial, profile string) error
 		return nil
 	}
 	now := r.now()
-	due := nextCode(f.When)
-	if now.Before(f.When) || !now.Before(due) {
+	if now.Before(f.When) || !now.Before(nextCode(f.When)) {
 		return nil // another step (or a clock set back): codes may be asked again
 	}
-	r.log.Printf("mfa: a code for %s from a source that cannot be asked again was rejected at %s; not asking before %s", serial, clockText(f.When), clockText(due))
-	return &MFACodeDueError{Serial: serial, Profile: profile, RejectedAt: f.When, Due: due, Now: now}
+	return &f
+}
+
+// codeDue is the error of sending again the code rejected in f.
+func (r *run) codeDue(f *cache.Failure, serial, profile string, given bool) error {
+	due := nextCode(f.When)
+	if given {
+		r.log.Printf("mfa: the code given for %s was rejected at %s; not sending it again", serial, clockText(f.When))
+	} else {
+		r.log.Printf("mfa: a code for %s from a source that cannot be asked again was rejected at %s; not asking before %s", serial, clockText(f.When), clockText(due))
+	}
+	return &MFACodeDueError{Serial: serial, Profile: profile, RejectedAt: f.When, Due: due, Now: r.now(), Given: given, code: f.Code}
 }
 
 // recordRejection notes that a non-interactive code for serial was
-// rejected now.
+// rejected now; rejected carries the code's mark.
 func (r *run) recordRejection(ctx context.Context, serial string, rejected error) {
 	store := r.deps.Cache
 	if store == nil {
@@ -193,4 +279,31 @@ func (r *run) recordRejection(ctx context.Context, serial string, rejected error
 	if err := store.PutFailure(ctx, r.rejectionKey(ctx, serial), failureOf(rejected, r.now())); err != nil {
 		r.log.Printf("mfa: cannot record the rejected code for %s: %v", serial, err)
 	}
+}
+
+// codeTagHex is how many hex digits of a rejected code's keyed hash its
+// record keeps: 12 bits. Of the million six-digit codes, some 244 share a
+// tag, so the record cannot say which was rejected; a different code is
+// taken for the rejected one once in 4096, and then waits for the next
+// code, as every code did before codes were told apart.
+const codeTagHex = 3
+
+// markCode is a new mark of code: a random salt of its own, and the tag.
+func markCode(code string, generated bool) *cache.RejectedCode {
+	salt := make([]byte, 32)
+	rand.Read(salt) // never fails: crypto/rand crashes the program instead (Go 1.24)
+	return &cache.RejectedCode{Salt: salt, Tag: codeTag(salt, code), Generated: generated}
+}
+
+// codeTag is the first codeTagHex hex digits of HMAC-SHA256(salt, code).
+func codeTag(salt []byte, code string) string {
+	h := hmac.New(sha256.New, salt)
+	h.Write([]byte(code))
+	return hex.EncodeToString(h.Sum(nil))[:codeTagHex]
+}
+
+// sameCode reports whether code is the one mark was made of (or, once in
+// 4096, shares its tag).
+func sameCode(mark *cache.RejectedCode, code string) bool {
+	return hmac.Equal([]byte(codeTag(mark.Salt, code)), []byte(mark.Tag))
 }

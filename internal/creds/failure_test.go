@@ -251,3 +251,148 @@ func TestClockOffByHoursIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// given is the source of --mfa-token code.
+func given(t *testing.T, code string) prompt.Source {
+	t.Helper()
+	src, err := prompt.Choose(prompt.Options{Token: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// The trial's bug: a wrong --mfa-token refused every code until the next
+// TOTP step, the right one too, without sending it. Only the rejected
+// code is refused again (no call); another reaches STS. The record holds
+// a salt and 12 bits of a keyed hash of the code, never the code.
+func TestRejectedCodeRefusesOnlyItself(t *testing.T) {
+	e := startEmu(t)
+	store := newCache()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	wrong := e.wrongCode(t, aliceSerial)
+	retrieve := func(src prompt.Source) error {
+		_, err := creds.Retrieve(context.Background(), e.aliceChain(config.RoleHop{Profile: "work", RoleARN: roleAdmin}), e.deps(kr, store, src))
+		return err
+	}
+	var rejected *creds.MFARejectedError
+	if err := retrieve(given(t, wrong)); !errors.As(err, &rejected) {
+		t.Fatalf("got %v, want MFARejectedError", err)
+	}
+	store.mu.Lock()
+	for k, rec := range store.fails {
+		if strings.Contains(string(rec), wrong) || !strings.Contains(string(rec), `"salt":`) || !strings.Contains(string(rec), `"tag":"`) {
+			t.Errorf("record %s: %s", k, rec)
+		}
+	}
+	store.mu.Unlock()
+	// The same code again: refused without a call (unless the step ended
+	// in between, when it is sent and rejected again).
+	err := retrieve(given(t, wrong))
+	var due *creds.MFACodeDueError
+	switch {
+	case errors.As(err, &due):
+		if !due.Given || !strings.Contains(due.Hint(), "refused already") {
+			t.Errorf("error %q, hint %q", err, due.Hint())
+		}
+		if got := e.stats()["GetSessionToken"]; got != 1 {
+			t.Errorf("%d GetSessionToken calls, want 1: the same code was sent again", got)
+		}
+	case errors.As(err, &rejected):
+		t.Log("the TOTP step ended between the two runs")
+	default:
+		t.Fatalf("the same code again: %v", err)
+	}
+	noSecrets(t, err, wrong)
+	// Another code is STS's to judge.
+	good, err := e.srv.FreshTOTP(aliceSerial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.stats()["GetSessionToken"]
+	if err := retrieve(given(t, good)); err != nil {
+		t.Fatalf("a right code after a wrong one: %v", err)
+	}
+	if got := e.stats()["GetSessionToken"]; got != before+1 {
+		t.Errorf("%d GetSessionToken calls, want %d", got, before+1)
+	}
+}
+
+// A wrong --mfa-token does not stop an mfa_process for the rest of the
+// step: its code is another (asked for, and sent).
+func TestRejectedGivenCodeDoesNotStopMFAProcess(t *testing.T) {
+	e := startEmu(t)
+	store := newCache()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	chain := e.aliceChain(config.RoleHop{Profile: "work", RoleARN: roleAdmin})
+	if _, err := creds.Retrieve(context.Background(), chain, e.deps(kr, store, given(t, e.wrongCode(t, aliceSerial)))); err == nil {
+		t.Fatal("a wrong code was taken")
+	}
+	process := &fakeSource{code: func(prompt.Request) (string, error) { return e.srv.FreshTOTP(aliceSerial) }}
+	if _, err := creds.Retrieve(context.Background(), chain, e.deps(kr, store, process)); err != nil {
+		t.Fatalf("mfa_process after a wrong --mfa-token: %v", err)
+	}
+	if got := len(process.asked()); got != 1 {
+		t.Errorf("mfa_process asked %d times, want 1", got)
+	}
+}
+
+// A process waiting on the lock while its holder's code is rejected fails
+// with the holder's error only when it would send the same code: with
+// another code given, it sends that.
+func TestWaiterWithAnotherCodeTriesIt(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	if err := e.keyIDs.SetKeyID("alice", aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	store := newCache()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	chain := e.aliceChain()
+	keys, err := creds.StepKeys(ctx, chain, e.deps(kr, store, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gets := func() int {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return store.gets[keys[0]]
+	}
+	wrong := e.wrongCode(t, aliceSerial)
+	// The holder's mfa_process gives its code once the waiter has looked
+	// in the cache (and so waits on the lock).
+	holder := &fakeSource{code: func(prompt.Request) (string, error) {
+		for deadline := time.Now().Add(10 * time.Second); gets() < 3 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		return wrong, nil
+	}}
+	holderErr := make(chan error, 1)
+	go func() {
+		_, err := creds.Retrieve(ctx, chain, e.deps(kr, store, holder))
+		holderErr <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(holder.asked()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the holder never asked for a code")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	good, err := e.srv.FreshTOTP(aliceSerial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second earlier: the holder's failure is surely after its wait began.
+	d := e.deps(kr, store, given(t, good))
+	d.Now = func() time.Time { return time.Now().Add(-time.Second) }
+	if _, err := creds.Retrieve(ctx, chain, d); err != nil {
+		t.Fatalf("the waiter with the right code: %v", err)
+	}
+	var rejected *creds.MFARejectedError
+	if err := <-holderErr; !errors.As(err, &rejected) {
+		t.Fatalf("the holder: %v, want MFARejectedError", err)
+	}
+	if got := e.stats()["GetSessionToken"]; got != 2 {
+		t.Errorf("%d GetSessionToken calls, want 2", got)
+	}
+}

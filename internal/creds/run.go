@@ -332,10 +332,14 @@ func (r *run) withMFA(ctx context.Context, action, serial, process, processProfi
 	if err := r.recentClockError(ctx); err != nil {
 		return err
 	}
+	given := prompt.Given(src)
+	var rejected *cache.Failure // a code rejected in this TOTP step
 	if !src.Interactive() {
-		// Its code was rejected in this TOTP step: it would give the same one.
-		if err := r.recentRejection(ctx, serial, profile); err != nil {
-			return err
+		rejected = r.recentRejection(ctx, serial)
+		// A program that gave the rejected code would give it again; one
+		// whose code is not known (an older kagi's record) may have.
+		if rejected != nil && !given && (rejected.Code == nil || rejected.Code.Generated) {
+			return r.codeDue(rejected, serial, profile, false)
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -344,6 +348,10 @@ func (r *run) withMFA(ctx context.Context, action, serial, process, processProfi
 			return fmt.Errorf("MFA code for %s: %w", serial, err)
 		}
 		r.log.Secret(code)
+		// Only the code rejected is refused: another is STS's to judge.
+		if rejected != nil && (rejected.Code == nil || sameCode(rejected.Code, code)) {
+			return r.codeDue(rejected, serial, profile, given && rejected.Code != nil)
+		}
 		err = call(ctx, code)
 		switch {
 		case err == nil:
@@ -355,11 +363,12 @@ func (r *run) withMFA(ctx context.Context, action, serial, process, processProfi
 		}
 		r.log.Printf("mfa: %s rejected the code for %s (attempt %d of %d)", action, serial, attempt, maxMFAAttempts)
 		if !src.Interactive() || attempt >= maxMFAAttempts {
-			rejected := &MFARejectedError{Serial: serial, Profile: profile, Action: action, Attempts: attempt, Interactive: src.Interactive(), Err: err}
+			failed := &MFARejectedError{Serial: serial, Profile: profile, Action: action, Attempts: attempt, Interactive: src.Interactive(), Err: err}
 			if !src.Interactive() {
-				r.recordRejection(ctx, serial, rejected)
+				failed.code = markCode(code, !given)
+				r.recordRejection(ctx, serial, failed)
 			}
-			return rejected
+			return failed
 		}
 	}
 }

@@ -3,6 +3,7 @@ package creds
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/kagi-cli/kagi/internal/config"
 )
@@ -13,6 +14,13 @@ import (
 // fan-out (exec --profiles) then find those steps in deps.Cache and make
 // their own calls at once, instead of every run but one waiting on the
 // lock of the first shared step and taking it over one after another.
+//
+// A chain whose last step is in the cache with more than RefreshWindow
+// left, as its Retrieve would serve it, needs none of the steps before it:
+// it is no user of them, and their failure is not its. Otherwise roles
+// cached from an MFA session that has gone (`kagi clear` of the user) would
+// have the session made again, asking for a code, for runs that never need
+// it. That costs one cache read per chain, which its run makes anyway.
 //
 // It returns, in the order of chains, the error of a shared step a chain
 // needs that could not be obtained; nil for the others. That chain's
@@ -49,7 +57,7 @@ func Shared(ctx context.Context, chains []*config.Chain, deps Deps) ([]error, er
 				ks, err = StepKeys(ctx, c, deps)
 			}
 		}
-		if err != nil {
+		if err != nil || len(ks) == 0 || servedFromCache(ctx, c, ks[len(ks)-1], deps) {
 			continue
 		}
 		keys[i] = ks
@@ -82,14 +90,31 @@ func Shared(ctx context.Context, chains []*config.Chain, deps Deps) ([]error, er
 	return failed, nil
 }
 
+// servedFromCache reports whether chain's Retrieve would take its last
+// step, under key, from the cache: fresh, and not dropped at the start of
+// the run for an Identity Center sign-in that ended.
+func servedFromCache(ctx context.Context, chain *config.Chain, key string, deps Deps) bool {
+	if s := chain.Source; s.Kind == config.SSO && s.SSO != nil && deps.SSOSignedOut != nil && deps.SSOSignedOut(*s.SSO) {
+		return false
+	}
+	_, ok := newRun(chain, deps).lookup(ctx, deps.Cache, key, fmt.Sprintf("the credentials of profile %q", chain.Profile), false)
+	return ok
+}
+
 // upTo is chain cut after its step j, counted as StepKeys counts them: the
-// MFA session first when there is one, then each role hop.
+// Identity Center role credentials first when they are the source, the MFA
+// session when there is one, then each role hop. Cut before its first role
+// hop, the chain's last step is its MFA session or its source.
 func upTo(chain *config.Chain, j int) *config.Chain {
 	c := *chain
 	n := j + 1
-	if c.MFA != nil {
-		n = j
+	if c.Source.Kind == config.SSO {
+		n--
 	}
+	if c.MFA != nil {
+		n--
+	}
+	n = max(n, 0)
 	c.Roles = c.Roles[:n:n]
 	return &c
 }

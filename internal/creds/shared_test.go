@@ -186,3 +186,128 @@ func TestSharedReadsKeysWhoseIDIsNotRemembered(t *testing.T) {
 		t.Fatalf("%d keyring reads, want 2: one for the id, one for the session's call", n)
 	}
 }
+
+// cacheFor rewrites the cached entry of chain's last step to expire at exp.
+func cacheFor(t *testing.T, store *memCache, chain *config.Chain, deps creds.Deps, exp time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := creds.StepKeys(ctx, chain, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := keys[len(keys)-1]
+	e, err := store.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Expiration = exp
+	if err := store.Put(ctx, k, e); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSharedLeavesChainsServedFromCache pins the trial's bug: roles cached
+// from alice's MFA session, the session itself gone (`kagi clear alice`),
+// and exec --profiles of the three asked for an MFA code (failing without
+// a terminal) although each run is served from the cache. A chain whose
+// last step is cached and fresh needs none of the steps before it: it is
+// no user of them, and their failure is not its.
+func TestSharedLeavesChainsServedFromCache(t *testing.T) {
+	e := startEmu(t)
+	ctx := context.Background()
+	if err := e.keyIDs.SetKeyID("alice", aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	store := newCache()
+	kr := newKeyring(t, "alice", aliceKey, aliceSecret)
+	var chains []*config.Chain
+	for _, p := range []string{"dev", "prod", "vendor"} {
+		chains = append(chains, e.aliceChain(config.RoleHop{Profile: p, RoleARN: roleAdmin, SessionName: p}))
+	}
+	if _, err := creds.Shared(ctx, chains, e.deps(kr, store, e.totpSource(aliceSerial))); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chains {
+		if _, err := creds.Retrieve(ctx, c, e.deps(kr, store, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessions := store.byKind(t, "session")
+	if len(sessions) != 1 {
+		t.Fatalf("%d sessions cached", len(sessions))
+	}
+	if err := store.Delete(ctx, sessions[0].Key); err != nil { // kagi clear alice
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(e.stats())
+
+	noPrompt := e.deps(kr, store, nil)
+	failed, err := creds.Shared(ctx, chains, noPrompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range failed {
+		if f != nil {
+			t.Errorf("chain %d failed although its role is cached: %v", i, f)
+		}
+	}
+	for i, c := range chains {
+		if _, err := creds.Retrieve(ctx, c, noPrompt); err != nil {
+			t.Errorf("chain %d: %v", i, err)
+		}
+	}
+	if got := fmt.Sprint(e.stats()); got != before {
+		t.Fatalf("calls %s, want none more than %s", got, before)
+	}
+
+	// Within RefreshWindow of its end a role is fetched again, as Retrieve
+	// would: two such chains share the MFA session, tried once, and its
+	// failure (a wrong code) is theirs, not the fresh chain's.
+	for _, c := range chains[1:] {
+		cacheFor(t, store, c, noPrompt, time.Now().Add(creds.RefreshWindow-time.Minute))
+	}
+	wrong := e.wrongCode(t, aliceSerial)
+	src := &fakeSource{code: func(prompt.Request) (string, error) { return wrong, nil }}
+	failed, err = creds.Shared(ctx, chains, e.deps(kr, store, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed[0] != nil {
+		t.Errorf("the fresh chain: %v", failed[0])
+	}
+	for _, i := range []int{1, 2} {
+		var re *creds.MFARejectedError
+		if !errors.As(failed[i], &re) {
+			t.Errorf("chain %d: %v, want the MFA session's rejection", i, failed[i])
+		}
+	}
+	if n := len(src.asked()); n != 1 {
+		t.Fatalf("asked for %d codes, want 1", n)
+	}
+}
+
+// TestSharedSSOSourceOfTwoProfiles: two profiles of one Identity Center
+// role (a region apart) share its role credentials, fetched once; a
+// third goes on to a role from them.
+func TestSharedSSOSourceOfTwoProfiles(t *testing.T) {
+	e := startSSOEmu(t)
+	ctx := context.Background()
+	store := newCache()
+	tk := e.tokens(t)
+	deps := e.ssoDeps(store, tk)
+	west := ssoChain(e)
+	west.Profile, west.Region = "prod-admin-west", "us-west-2"
+	chains := []*config.Chain{ssoChain(e), west, ssoChain(e, config.RoleHop{RoleARN: roleFromSSO, SessionName: "deploy"})}
+	failed, err := creds.Shared(ctx, chains, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range failed {
+		if f != nil {
+			t.Errorf("chain %d: %v", i, f)
+		}
+	}
+	if got := e.stats(); got["GetRoleCredentials"] != 1 || got["AssumeRole"] != 0 {
+		t.Fatalf("after Shared: %v, want one GetRoleCredentials and no AssumeRole", got)
+	}
+}

@@ -173,6 +173,14 @@ func Choose(opts Options) (Source, error) {
 
 func openDevTTY() (io.ReadWriteCloser, error) { return OpenTerminal() }
 
+// Given reports whether src's code was given up front (--mfa-token,
+// KAGI_MFA_TOKEN): reading it asks nobody and runs nothing, and another
+// process may have been given another code.
+func Given(src Source) bool {
+	_, ok := src.(*staticSource)
+	return ok
+}
+
 // staticSource is a code given up front: --mfa-token or KAGI_MFA_TOKEN.
 type staticSource struct {
 	code   string

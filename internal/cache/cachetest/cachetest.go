@@ -68,6 +68,9 @@ func failure(msg string) cache.Failure {
 }
 
 func sameFailure(a, b cache.Failure) bool {
+	if (a.Code == nil) != (b.Code == nil) || a.Code != nil && (string(a.Code.Salt) != string(b.Code.Salt) || a.Code.Tag != b.Code.Tag || a.Code.Generated != b.Code.Generated) {
+		return false
+	}
 	return a.Message == b.Message && a.Hint == b.Hint && a.When.Equal(b.When)
 }
 
@@ -470,6 +473,7 @@ func Conformance(t *testing.T, sub Subject) {
 		}
 		newer := failure("the MFA code for arn:aws:iam::123456789012:mfa/a was rejected")
 		newer.When = want.When.Add(time.Second)
+		newer.Code = &cache.RejectedCode{Salt: []byte("0123456789abcdef0123456789abcdef"), Tag: "a1f", Generated: true}
 		if err := s.PutFailure(ctx, key(1), newer); err != nil {
 			t.Fatal(err)
 		}
