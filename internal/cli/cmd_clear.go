@@ -20,10 +20,13 @@ func (a *app) clearCommand() *cobra.Command {
 		Use:   "clear [PROFILE]",
 		Short: "Drop cached sessions (all, or one profile's)",
 		Long: `Drop cached temporary credentials: MFA sessions, role sessions and IAM
-Identity Center role credentials, of every profile or of PROFILE only. Stored
-long-term keys and Identity Center sign-ins are kept. The next command that
-needs a session asks STS or Identity Center (and, for an MFA session, you)
-again.`,
+Identity Center role credentials, of every profile or of PROFILE only.
+PROFILE's own are those cached under its name: a role profile's role
+sessions, or the MFA session of the profile that holds the keys (clear
+that profile to drop it; the MFA session it shares with its role profiles
+stays when only one of them is cleared). Stored long-term keys and Identity
+Center sign-ins are kept. The next command that needs a session asks STS or
+Identity Center (and, for an MFA session, you) again.`,
 		Args:              profileArg(""),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: run(func(cmd *cobra.Command, args []string) error {
