@@ -974,6 +974,39 @@ attack_rotate_lock() {
 
 # REDTEAM_ONLY="1 7" runs only those attacks; REDTEAM_KEEP=1 keeps the
 # directory with every output for a look (its path is printed).
+# 21. KAGI_USE_SAVED comes from the environment (anything that sets it:
+# direnv, a sourced file) and kagi use --clear prints its values into the
+# code the shell evaluates: quotes, newlines and a JSON \u0000 (no
+# environment value holds a NUL) must neither run code nor keep --clear
+# from removing the keys.
+attack_use_saved() {
+  need_cmd "21 hostile KAGI_USE_SAVED" "-" use || return
+  local d sh results="" ok=true
+  d=$(attack_dir 21)
+  local saved
+  saved=$(printf '{"AWS_PROFILE":"a\\u0000'"'"'; touch %s/PWNED-nul; echo \\u0000","AWS_REGION":"x\\n`touch %s/PWNED-bq`$(touch %s/PWNED-cs)\\\\'"'"'","EVIL;touch %s/PWNED-name":"1"}' "$d" "$d" "$d" "$d")
+  local kdir; kdir=$(dirname "$KAGI")
+  for sh in bash zsh fish; do
+    command -v "$sh" >/dev/null || { results="$results $sh: not installed;"; continue; }
+    local prog
+    case $sh in
+      fish) prog="kagi shell-init fish | source; kagi use --clear; or exit 7; set -q AWS_ACCESS_KEY_ID; and exit 8; exit 0" ;;
+      *) prog="eval \"\$(kagi shell-init $sh)\"; kagi use --clear || exit 7; [ -z \"\${AWS_ACCESS_KEY_ID+x}\" ] || exit 8" ;;
+    esac
+    timeout -k 5 30 env -i PATH="$kdir:/usr/local/bin:/usr/bin:/bin" HOME="$d/home" LANG=C.UTF-8 \
+      KAGI_PROFILE=p KAGI_USE=p KAGI_USE_SAVED="$saved" AWS_ACCESS_KEY_ID=AKIAREDTEAMUSESAVED1 \
+      "$sh" -c "$prog" </dev/null >"$d/$sh.out" 2>"$d/$sh.err"
+    local rc=$?
+    results="$results $sh: exit $rc;"
+    [ "$rc" = 0 ] || ok=false
+  done
+  local pwned; pwned=$(ls "$d" | grep -c '^PWNED' || true)
+  [ "$pwned" = 0 ] || ok=false
+  row "21 hostile KAGI_USE_SAVED" "KAGI_USE=KAGI_PROFILE=p and KAGI_USE_SAVED holding quotes, a newline, backquotes, \`\$(...)\`, a JSON \\u0000 and a name that is no variable; \`kagi use --clear\` through the shell-init function, the keys in the environment" \
+    "injected commands run: $pwned; (exit 7: --clear failed, 8: the keys stayed)$results" \
+    "$(verdict $ok)"
+}
+
 run() { # N FUNCTION [ARGS]
   local n=$1; shift
   case " ${REDTEAM_ONLY:-$n} " in *" $n "*) "$@" ;; esac
@@ -1001,6 +1034,7 @@ run 17 attack_planted_aws_profile
 run 18 attack_sso_cache
 run 19 attack_sso_write_link
 run 20 attack_rotate_lock
+run 21 attack_use_saved
 
 held=0 lost=0
 echo "kagi: $KAGI ($("$KAGI" version 2>/dev/null | head -n1 | cut -c1-100); sha256 $(sha256sum "$KAGI" | cut -c1-12))"

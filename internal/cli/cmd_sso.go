@@ -17,6 +17,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/creds"
 	"github.com/kagi-cli/kagi/internal/prompt"
 	"github.com/kagi-cli/kagi/internal/sso"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // newSSOCmd is the `kagi sso` group: IAM Identity Center sign-in and
@@ -219,7 +220,7 @@ func (a *app) runSSOLogout(ctx context.Context, opts ssoLogoutOptions) error {
 		if start == "" {
 			start = "(no start URL in the file)"
 		}
-		fmt.Fprintf(a.io.Err, "kagi: %s: %s; removed %s\n", start, what, r.Path)
+		fmt.Fprintf(a.io.Err, "kagi: %s: %s; removed %s\n", termtext.Visible(start), what, termtext.Visible(r.Path))
 	}
 	// The credentials kagi got with the token go with it, as the AWS CLI's
 	// do: the role credentials and every role assumed from them.

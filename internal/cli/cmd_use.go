@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -228,6 +229,16 @@ func (a *app) useSession() useSession {
 		if err := json.Unmarshal([]byte(v), &s.saved); err != nil {
 			a.log().Printf("use: %s is not kagi's: %v; nothing is restored", useSavedVar, err)
 			s.saved = nil
+		}
+		// No environment value holds a NUL, so one there (a JSON
+		// \u0000) is not a value kagi saved; printed, it would cut
+		// fish's code short (a parse error: --clear left the keys).
+		for _, sv := range s.saved {
+			if strings.ContainsRune(sv, 0) {
+				a.log().Printf("use: %s is not kagi's: a value holds a NUL; nothing is restored", useSavedVar)
+				s.saved = nil
+				break
+			}
 		}
 	}
 	return s

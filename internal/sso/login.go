@@ -19,6 +19,7 @@ import (
 
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/loopback"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 // Grant types, as RegisterClient and CreateToken name them.
@@ -69,7 +70,7 @@ func (t *Tokens) signIn(ctx context.Context, s config.SSOSession, deviceCode boo
 	if err := WriteToken(t.tokenPath(s), tok); err != nil {
 		return Token{}, err
 	}
-	fmt.Fprintf(t.out(), "kagi: signed in to %s; the token is valid until %s\n", s.StartURL, tok.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(t.out(), "kagi: signed in to %s; the token is valid until %s\n", termtext.Visible(s.StartURL), tok.ExpiresAt.UTC().Format(time.RFC3339))
 	return tok, nil
 }
 
@@ -237,12 +238,12 @@ func (t *Tokens) authorizeURL(ctx context.Context, client *ssooidc.Client, regio
 func (t *Tokens) open(ctx context.Context, s config.SSOSession, link, userCode string) (done func(), failed *openerWatch) {
 	w := t.out()
 	if t.Opener == nil {
-		fmt.Fprintf(w, "kagi: to sign in to %s, open this URL in a browser:\n\n    %s\n\n", s.StartURL, link)
+		fmt.Fprintf(w, "kagi: to sign in to %s, open this URL in a browser:\n\n    %s\n\n", termtext.Visible(s.StartURL), termtext.Visible(link))
 	} else {
-		fmt.Fprintf(w, "kagi: opening a browser to sign in to %s; if none opens, open this URL:\n\n    %s\n\n", s.StartURL, link)
+		fmt.Fprintf(w, "kagi: opening a browser to sign in to %s; if none opens, open this URL:\n\n    %s\n\n", termtext.Visible(s.StartURL), termtext.Visible(link))
 	}
 	if userCode != "" {
-		fmt.Fprintf(w, "kagi: and check that it shows the code: %s\n", userCode)
+		fmt.Fprintf(w, "kagi: and check that it shows the code: %s\n", termtext.Visible(userCode))
 	}
 	if t.Opener == nil {
 		return func() {}, nil
@@ -333,7 +334,7 @@ func (t *Tokens) deviceFlow(ctx context.Context, client *ssooidc.Client, s confi
 	if link == "" {
 		link = aws.ToString(da.VerificationUri)
 	}
-	fmt.Fprintf(t.out(), "kagi: verification URL: %s\nkagi: user code: %s\n", aws.ToString(da.VerificationUri), aws.ToString(da.UserCode))
+	fmt.Fprintf(t.out(), "kagi: verification URL: %s\nkagi: user code: %s\n", termtext.Visible(aws.ToString(da.VerificationUri)), termtext.Visible(aws.ToString(da.UserCode)))
 	done, opener := t.open(ctx, s, link, aws.ToString(da.UserCode))
 	defer done()
 
