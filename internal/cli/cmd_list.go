@@ -233,7 +233,7 @@ func (a *app) sayWhereNoProfiles() {
 		}
 		return real
 	}
-	fmt.Fprintf(a.io.Err, "kagi: no profiles in %s or %s\n", where(cp), where(crp))
+	fmt.Fprintf(a.io.Err, "kagi: no profiles in %s or %s\n", termtext.Visible(where(cp)), termtext.Visible(where(crp)))
 }
 
 // newListEntry is one profile's entry: what its chain resolves to, or

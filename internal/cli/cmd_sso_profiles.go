@@ -182,7 +182,7 @@ func (a *app) runSSOProfiles(ctx context.Context, opts ssoProfilesOptions) error
 		if d := ssoprofiles.Diff(configPath, res.Before, res.After); d != "" {
 			fmt.Fprint(a.io.Out, d)
 		} else {
-			fmt.Fprintf(a.io.Err, "kagi: %s would not change\n", configPath)
+			fmt.Fprintf(a.io.Err, "kagi: %s would not change\n", termtext.Visible(configPath))
 		}
 		return nil
 	}
@@ -197,7 +197,7 @@ func (a *app) runSSOProfiles(ctx context.Context, opts ssoProfilesOptions) error
 	}
 	if opts.Write || opts.Prune {
 		added, removed := len(res.Edit.Add), len(res.Edit.Remove)
-		fmt.Fprintf(a.io.Err, "kagi: %s: %d %s added, %d removed\n", configPath, added, plural(added, "profile", "profiles"), removed)
+		fmt.Fprintf(a.io.Err, "kagi: %s: %d %s added, %d removed\n", termtext.Visible(configPath), added, plural(added, "profile", "profiles"), removed)
 	}
 	return nil
 }

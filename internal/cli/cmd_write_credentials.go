@@ -12,6 +12,7 @@ import (
 	"github.com/kagi-cli/kagi/internal/config"
 	"github.com/kagi-cli/kagi/internal/credfile"
 	"github.com/kagi-cli/kagi/internal/credsection"
+	"github.com/kagi-cli/kagi/internal/termtext"
 )
 
 type writeCredentialsOptions struct {
@@ -168,7 +169,7 @@ func (a *app) runWriteCredentials(ctx context.Context, opts writeCredentialsOpti
 		}
 	}
 	if opts.All && len(profiles) == 0 {
-		fmt.Fprintf(a.io.Err, "kagi: no role profiles in %s to write\n", files.Config.Path)
+		fmt.Fprintf(a.io.Err, "kagi: no role profiles in %s to write\n", termtext.Visible(files.Config.Path))
 		return nil
 	}
 	for _, p := range profiles {
@@ -181,7 +182,7 @@ func (a *app) runWriteCredentials(ctx context.Context, opts writeCredentialsOpti
 		switch {
 		case err == nil:
 		case errors.As(err, &skip):
-			fmt.Fprintf(a.io.Err, "kagi: skipped profile %q: %s\n", p, skip.why)
+			fmt.Fprintf(a.io.Err, "kagi: skipped profile %q: %s\n", p, termtext.Visible(skip.why))
 		default:
 			failed++
 			report(a.io.Err, &runError{err})
@@ -283,7 +284,7 @@ func (a *app) writeProfile(ctx context.Context, w *writeRun, profile string, cha
 	if section != profile {
 		where = fmt.Sprintf("[%s] in %s", section, w.shown)
 	}
-	fmt.Fprintf(a.io.Err, "kagi: wrote profile %q to %s (expires %s, in %s)\n", profile, where, expiryText(c.Expiration), leftText(c.Expiration.Sub(a.io.Now())))
+	fmt.Fprintf(a.io.Err, "kagi: wrote profile %q to %s (expires %s, in %s)\n", profile, termtext.Visible(where), expiryText(c.Expiration), leftText(c.Expiration.Sub(a.io.Now())))
 	return nil
 }
 
