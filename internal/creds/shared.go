@@ -94,7 +94,7 @@ func Shared(ctx context.Context, chains []*config.Chain, deps Deps) ([]error, er
 // step, under key, from the cache: fresh, and not dropped at the start of
 // the run for an Identity Center sign-in that ended.
 func servedFromCache(ctx context.Context, chain *config.Chain, key string, deps Deps) bool {
-	if s := chain.Source; s.Kind == config.SSO && s.SSO != nil && deps.SSOSignedOut != nil && deps.SSOSignedOut(*s.SSO) {
+	if signedOut(chain, deps) {
 		return false
 	}
 	_, ok := newRun(chain, deps).lookup(ctx, deps.Cache, key, fmt.Sprintf("the credentials of profile %q", chain.Profile), false)

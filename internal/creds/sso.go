@@ -59,7 +59,7 @@ func SSORootPrefix(s *config.SSOSession) string {
 // outlives it.
 func (r *run) dropIfSignedOut(ctx context.Context) {
 	s := r.chain.Source
-	if s.Kind != config.SSO || s.SSO == nil || r.deps.SSOSignedOut == nil || r.deps.Cache == nil || !r.deps.SSOSignedOut(*s.SSO) {
+	if r.deps.Cache == nil || !signedOut(r.chain, r.deps) {
 		return
 	}
 	prefix := SSORootPrefix(s.SSO)
@@ -69,6 +69,13 @@ func (r *run) dropIfSignedOut(ctx context.Context) {
 		return
 	}
 	r.log.Printf("sso: no token for %s in the AWS CLI's cache (signed out): dropped %d cached credential(s) got with it", sessionText(*s.SSO), n)
+}
+
+// signedOut reports whether chain starts from an Identity Center sign-in
+// that Deps.SSOSignedOut says has ended.
+func signedOut(chain *config.Chain, deps Deps) bool {
+	s := chain.Source
+	return s.Kind == config.SSO && s.SSO != nil && deps.SSOSignedOut != nil && deps.SSOSignedOut(*s.SSO)
 }
 
 // ssoKey is the cache key of the source's role credentials.
